@@ -1,0 +1,122 @@
+#include "config/config.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "config/yaml_reader.h"
+
+namespace klaxon {
+
+std::string expand_env(const std::string& value, const std::string& file,
+                       const std::string& key) {
+  std::string out;
+  size_t i = 0;
+  while (i < value.size()) {
+    size_t start = value.find("${", i);
+    if (start == std::string::npos) break;
+    size_t end = value.find('}', start);
+    if (end == std::string::npos) break;
+    out.append(value, i, start - i);
+    std::string name = value.substr(start + 2, end - start - 2);
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr)
+      throw LoadError({Problem{file, 0, key, "environment variable " + name + " is not set"}});
+    out += v;
+    i = end + 1;
+  }
+  out.append(value, i);
+  return out;
+}
+
+std::string read_text_file(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw LoadError({Problem{file, 0, "", "cannot open file"}});
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Config parse_config(const std::string& text, const std::string& file) {
+  YAML::Node root = load_yaml_text(text, file);
+  Config c;
+  c.file = file;
+  if (root.IsNull()) return c;
+  YamlReader r(file);
+  if (!r.check_map(root, "", {"kafka", "decode", "rules", "state", "alert", "metrics", "log"}))
+    r.throw_if_problems();
+
+  if (YAML::Node k = root["kafka"]; k.IsDefined()) {
+    if (r.check_map(k, "kafka",
+                    {"bootstrap_servers", "group_id", "topics", "alerts_topic",
+                     "dead_letter_topic", "auto_offset_reset", "batch_size", "poll_timeout",
+                     "commit_interval", "flush_timeout", "properties"})) {
+      auto& kc = c.kafka;
+      r.get(k, "bootstrap_servers", "kafka", kc.bootstrap_servers);
+      r.get(k, "group_id", "kafka", kc.group_id);
+      r.get(k, "topics", "kafka", kc.topics);
+      r.get(k, "alerts_topic", "kafka", kc.alerts_topic);
+      r.get(k, "dead_letter_topic", "kafka", kc.dead_letter_topic);
+      r.get(k, "auto_offset_reset", "kafka", kc.auto_offset_reset);
+      r.get(k, "batch_size", "kafka", kc.batch_size, 1, 1'000'000);
+      r.get(k, "poll_timeout", "kafka", kc.poll_timeout);
+      r.get(k, "commit_interval", "kafka", kc.commit_interval);
+      r.get(k, "flush_timeout", "kafka", kc.flush_timeout);
+      r.get(k, "properties", "kafka", kc.properties);
+      if (kc.auto_offset_reset != "earliest" && kc.auto_offset_reset != "latest")
+        r.problem(k["auto_offset_reset"], "kafka.auto_offset_reset", "must be earliest or latest");
+      if (kc.topics.empty()) r.problem(k["topics"], "kafka.topics", "must name at least one topic");
+      if (kc.group_id.empty()) r.problem(k["group_id"], "kafka.group_id", "must not be empty");
+      if (kc.alerts_topic.empty())
+        r.problem(k["alerts_topic"], "kafka.alerts_topic", "must not be empty");
+      if (kc.dead_letter_topic.empty())
+        r.problem(k["dead_letter_topic"], "kafka.dead_letter_topic", "must not be empty");
+    }
+  }
+  if (YAML::Node d = root["decode"]; d.IsDefined()) {
+    if (r.check_map(d, "decode", {"max_event_bytes"}))
+      r.get(d, "max_event_bytes", "decode", c.decode.max_event_bytes, 64, 64 << 20);
+  }
+  if (YAML::Node n = root["rules"]; n.IsDefined()) {
+    if (r.check_map(n, "rules", {"path"})) r.get(n, "path", "rules", c.rules.path);
+  }
+  if (YAML::Node s = root["state"]; s.IsDefined()) {
+    if (r.check_map(s, "state", {"dir", "sync"})) {
+      r.get(s, "dir", "state", c.state.dir);
+      r.get(s, "sync", "state", c.state.sync);
+    }
+  }
+  if (YAML::Node a = root["alert"]; a.IsDefined()) {
+    if (r.check_map(a, "alert",
+                    {"kibana_url", "kibana_index_pattern", "stack_trace_lines",
+                     "max_request_ids", "request_id_keys", "log_alerts"})) {
+      r.get(a, "kibana_url", "alert", c.alert.kibana_url);
+      r.get(a, "kibana_index_pattern", "alert", c.alert.kibana_index_pattern);
+      r.get(a, "stack_trace_lines", "alert", c.alert.stack_trace_lines, 1, 10'000);
+      r.get(a, "max_request_ids", "alert", c.alert.max_request_ids, 0, 1000);
+      r.get(a, "request_id_keys", "alert", c.alert.request_id_keys);
+      r.get(a, "log_alerts", "alert", c.alert.log_alerts);
+    }
+  }
+  if (YAML::Node m = root["metrics"]; m.IsDefined()) {
+    if (r.check_map(m, "metrics", {"listen"})) r.get(m, "listen", "metrics", c.metrics.listen);
+  }
+  if (YAML::Node l = root["log"]; l.IsDefined()) {
+    if (r.check_map(l, "log", {"level", "invalid_event_interval"})) {
+      r.get(l, "level", "log", c.log.level);
+      r.get(l, "invalid_event_interval", "log", c.log.invalid_event_interval);
+      static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
+      bool known = false;
+      for (auto lv : levels) known = known || c.log.level == lv;
+      if (!known) r.problem(l["level"], "log.level", "must be trace, debug, info, warn or error");
+    }
+  }
+  r.throw_if_problems();
+  for (auto& [key, value] : c.kafka.properties)
+    value = expand_env(value, file, "kafka.properties." + key);
+  return c;
+}
+
+Config load_config(const std::string& file) { return parse_config(read_text_file(file), file); }
+
+}  // namespace klaxon

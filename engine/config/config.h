@@ -1,0 +1,88 @@
+// Config: the settings of `klaxon run`, loaded from one YAML file.
+//
+// Load = parse, validate (every problem with file:line and key), then the caller builds
+// components from the plain structs below. Unknown and duplicate keys are errors.
+// Each default is written next to its field and repeated in the README's reference.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace klaxon {
+
+using std::chrono::milliseconds;
+
+struct KafkaConfig {
+  std::string bootstrap_servers = "localhost:9092";
+  std::string group_id = "klaxon";
+  std::vector<std::string> topics = {"pay_log_topic"};
+  std::string alerts_topic = "pay_alerts";
+  std::string dead_letter_topic = "pay_log_dead_letter";
+  std::string auto_offset_reset = "earliest";  // where a new group starts: earliest | latest
+  int64_t batch_size = 5000;                    // records per processing batch at most
+  milliseconds poll_timeout{100};               // wait for the first record of a batch
+  milliseconds commit_interval{1000};           // how often stored offsets are committed
+  milliseconds flush_timeout{30000};            // dead letters must be acked within this
+  // Any librdkafka property (SASL/SSL included); `${ENV}` in a value reads the environment.
+  std::map<std::string, std::string> properties;
+};
+
+struct DecodeConfig {
+  int64_t max_event_bytes = 1 << 20;  // larger records are dead-lettered as "oversized"
+};
+
+struct RulesConfig {
+  std::string path = "rules";  // a rule file, or a directory of *.yaml / *.yml files
+};
+
+struct StateConfig {
+  std::string dir = "/var/lib/klaxon/state";
+  bool sync = true;  // fsync each batch's write: survives a machine crash, not only a process crash
+};
+
+struct AlertConfig {
+  std::string kibana_url = "http://localhost:5601";
+  std::string kibana_index_pattern = "logstash-*";
+  int64_t stack_trace_lines = 50;
+  int64_t max_request_ids = 10;  // request ids kept per group between alerts
+  std::vector<std::string> request_id_keys = {"reqId", "requestId", "request_id", "traceId",
+                                              "X-Request-ID"};
+  bool log_alerts = true;  // also write each alert to the log, readably
+};
+
+struct MetricsConfig {
+  std::string listen = "0.0.0.0:9464";  // serves /metrics and /healthz; empty disables
+};
+
+struct LogConfig {
+  std::string level = "info";                  // trace, debug, info, warn, error
+  milliseconds invalid_event_interval{10000};  // at most one invalid-event line per reason per interval
+};
+
+struct Config {
+  std::string file;  // where it was loaded from; empty for the embedded defaults
+  KafkaConfig kafka;
+  DecodeConfig decode;
+  RulesConfig rules;
+  StateConfig state;
+  AlertConfig alert;
+  MetricsConfig metrics;
+  LogConfig log;
+};
+
+// Loads and validates a config file. Throws LoadError listing every problem.
+Config load_config(const std::string& file);
+// Same, from text (file names the origin in error messages).
+Config parse_config(const std::string& text, const std::string& file);
+
+// Reads a whole file; throws LoadError naming it when it cannot be read.
+std::string read_text_file(const std::string& file);
+
+// Replaces ${NAME} with the environment variable NAME; throws LoadError if it is unset.
+std::string expand_env(const std::string& value, const std::string& file,
+                       const std::string& key);
+
+}  // namespace klaxon

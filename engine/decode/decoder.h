@@ -1,0 +1,63 @@
+// Decoder: turns one Kafka record's bytes into an Event (simdjson On-Demand).
+//
+// Logstash JSON objects give message, @timestamp, type, tags, host, path and the extra
+// top-level fields rules name. A record that is not a JSON object (Logstash's plain codec)
+// is still an event: its whole text is the message. Records that cannot be trusted are
+// rejected with a DecodeError and never crash the engine.
+//
+// Thread: one Decoder per pipeline thread (it owns a simdjson parser and buffers).
+// Ownership: views in the decoded Event point into the payload or this decoder's buffers
+// and stay valid until the next decode() on this decoder.
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event.h"
+
+namespace klaxon {
+
+enum class DecodeError {
+  none = 0,
+  empty,           // zero bytes, or only whitespace
+  oversized,       // larger than DecodeOptions::max_event_bytes
+  invalid_utf8,    // not valid UTF-8 (JSON or plain text alike)
+  malformed_json,  // starts with '{' but is not one valid JSON object (trailing data included)
+  bad_field,       // a standard field has the wrong JSON type (e.g. "message": 42)
+};
+inline constexpr DecodeError kAllDecodeErrors[] = {
+    DecodeError::empty, DecodeError::oversized, DecodeError::invalid_utf8,
+    DecodeError::malformed_json, DecodeError::bad_field};
+
+// Stable lowercase name used as the metric label and dead-letter reason ("malformed_json").
+std::string_view to_string(DecodeError e);
+
+struct DecodeOptions {
+  size_t max_event_bytes = 1 << 20;
+  std::vector<std::string> extra_fields;  // top-level fields to capture into Event::fields
+};
+
+class Decoder {
+ public:
+  explicit Decoder(DecodeOptions options);
+
+  // Decodes `payload` into `event` (whose SourceRef the caller has set, and which is reset
+  // here except for that). On error, `detail()` says what was wrong in words.
+  DecodeError decode(std::string_view payload, Event& event);
+
+  // Human-readable detail of the last error, e.g. "TAPE_ERROR at field 'tags'".
+  const std::string& detail() const { return detail_; }
+
+ private:
+  DecodeOptions options_;
+  simdjson::ondemand::parser parser_;
+  std::string padded_;  // payload copy with SIMDJSON_PADDING bytes after it
+  std::string detail_;
+  std::string raw_buffer_;  // raw JSON text of extra fields that are objects/arrays/numbers
+};
+
+}  // namespace klaxon

@@ -1,0 +1,28 @@
+// load_rules: reads rule files (one file, or every *.yaml/*.yml in a directory, sorted by
+// name) into a RuleSet. Validation is strict and complete: unknown or duplicate keys, wrong
+// types, bad durations, duplicate rule names across files, empty selections. Every problem
+// names file:line and the key. Throws LoadError; a RuleSet is returned only when all is well.
+// Regex syntax is checked by the Matcher at compile time (Hyperscan is the authority).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "match/rule.h"
+
+namespace klaxon {
+
+struct RuleSet {
+  std::vector<Rule> rules;
+  std::vector<std::string> files;  // the files read, in order
+
+  // Top-level fields (beyond the standard ones) that some rule selects or groups on,
+  // so the decoder captures them.
+  std::vector<std::string> extra_fields() const;
+};
+
+RuleSet load_rules(const std::string& file_or_directory);
+// Parses rules from YAML text; `file` names the origin in messages.
+RuleSet parse_rules(const std::string& text, const std::string& file);
+
+}  // namespace klaxon
