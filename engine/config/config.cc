@@ -8,8 +8,7 @@
 
 namespace klaxon {
 
-std::string expand_env(const std::string& value, const std::string& file,
-                       const std::string& key) {
+std::string expand_env(const std::string& value, const std::string& file, const std::string& key) {
   std::string out;
   size_t i = 0;
   while (i < value.size()) {
@@ -48,9 +47,9 @@ Config parse_config(const std::string& text, const std::string& file) {
 
   if (YAML::Node k = root["kafka"]; k.IsDefined()) {
     if (r.check_map(k, "kafka",
-                    {"bootstrap_servers", "group_id", "topics", "alerts_topic",
-                     "dead_letter_topic", "auto_offset_reset", "batch_size", "poll_timeout",
-                     "commit_interval", "flush_timeout", "properties"})) {
+                    {"bootstrap_servers", "group_id", "topics", "alerts_topic", "dead_letter_topic",
+                     "auto_offset_reset", "batch_size", "poll_timeout", "commit_interval",
+                     "flush_timeout", "properties"})) {
       auto& kc = c.kafka;
       r.get(k, "bootstrap_servers", "kafka", kc.bootstrap_servers);
       r.get(k, "group_id", "kafka", kc.group_id);
@@ -88,8 +87,8 @@ Config parse_config(const std::string& text, const std::string& file) {
   }
   if (YAML::Node a = root["alert"]; a.IsDefined()) {
     if (r.check_map(a, "alert",
-                    {"kibana_url", "kibana_index_pattern", "stack_trace_lines",
-                     "max_request_ids", "request_id_keys", "log_alerts"})) {
+                    {"kibana_url", "kibana_index_pattern", "stack_trace_lines", "max_request_ids",
+                     "request_id_keys", "log_alerts"})) {
       r.get(a, "kibana_url", "alert", c.alert.kibana_url);
       r.get(a, "kibana_index_pattern", "alert", c.alert.kibana_index_pattern);
       r.get(a, "stack_trace_lines", "alert", c.alert.stack_trace_lines, 1, 10'000);

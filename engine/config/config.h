@@ -22,10 +22,10 @@ struct KafkaConfig {
   std::string alerts_topic = "pay_alerts";
   std::string dead_letter_topic = "pay_log_dead_letter";
   std::string auto_offset_reset = "earliest";  // where a new group starts: earliest | latest
-  int64_t batch_size = 5000;                    // records per processing batch at most
-  milliseconds poll_timeout{100};               // wait for the first record of a batch
-  milliseconds commit_interval{1000};           // how often stored offsets are committed
-  milliseconds flush_timeout{30000};            // dead letters must be acked within this
+  int64_t batch_size = 5000;                   // records per processing batch at most
+  milliseconds poll_timeout{100};              // wait for the first record of a batch
+  milliseconds commit_interval{1000};          // how often stored offsets are committed
+  milliseconds flush_timeout{30000};           // dead letters must be acked within this
   // Any librdkafka property (SASL/SSL included); `${ENV}` in a value reads the environment.
   std::map<std::string, std::string> properties;
 };
@@ -58,8 +58,9 @@ struct MetricsConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";                  // trace, debug, info, warn, error
-  milliseconds invalid_event_interval{10000};  // at most one invalid-event line per reason per interval
+  std::string level = "info";  // trace, debug, info, warn, error
+  milliseconds invalid_event_interval{
+      10000};  // at most one invalid-event line per reason per interval
 };
 
 struct Config {
@@ -82,7 +83,6 @@ Config parse_config(const std::string& text, const std::string& file);
 std::string read_text_file(const std::string& file);
 
 // Replaces ${NAME} with the environment variable NAME; throws LoadError if it is unset.
-std::string expand_env(const std::string& value, const std::string& file,
-                       const std::string& key);
+std::string expand_env(const std::string& value, const std::string& file, const std::string& key);
 
 }  // namespace klaxon

@@ -12,8 +12,8 @@ YAML::Node parse(const std::string& text, const std::string& file) {
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw LoadError({Problem{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
-                             "not valid YAML: " + e.msg}});
+    throw LoadError(
+        {Problem{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "not valid YAML: " + e.msg}});
   }
 }
 
@@ -103,13 +103,14 @@ bool YamlReader::get(const YAML::Node& map, const char* key, const std::string& 
   return true;
 }
 
-bool YamlReader::get(const YAML::Node& map, const char* key, const std::string& path,
-                     bool& out) {
+bool YamlReader::get(const YAML::Node& map, const char* key, const std::string& path, bool& out) {
   YAML::Node n = map[key];
   if (!n.IsDefined() || n.IsNull()) return true;
   const std::string& s = n.IsScalar() ? n.Scalar() : std::string();
-  if (s == "true") out = true;
-  else if (s == "false") out = false;
+  if (s == "true")
+    out = true;
+  else if (s == "false")
+    out = false;
   else {
     problem(n, join(path, key), "must be true or false");
     return false;
@@ -117,8 +118,8 @@ bool YamlReader::get(const YAML::Node& map, const char* key, const std::string& 
   return true;
 }
 
-bool YamlReader::get(const YAML::Node& map, const char* key, const std::string& path,
-                     int64_t& out, int64_t min, int64_t max) {
+bool YamlReader::get(const YAML::Node& map, const char* key, const std::string& path, int64_t& out,
+                     int64_t min, int64_t max) {
   YAML::Node n = map[key];
   if (!n.IsDefined() || n.IsNull()) return true;
   int64_t v = 0;

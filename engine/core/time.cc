@@ -85,7 +85,7 @@ std::string format_timestamp_ms(int64_t ms) {
   std::time_t t = static_cast<std::time_t>(secs);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
   return buf;
@@ -97,12 +97,18 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
   if (ec != std::errc() || end == s.data() || n < 0) return std::nullopt;
   std::string_view unit(end, static_cast<size_t>(s.data() + s.size() - end));
   int64_t factor;
-  if (unit == "ms") factor = 1;
-  else if (unit == "s") factor = 1000;
-  else if (unit == "m") factor = 60'000;
-  else if (unit == "h") factor = 3'600'000;
-  else if (unit == "d") factor = 86'400'000;
-  else return std::nullopt;
+  if (unit == "ms")
+    factor = 1;
+  else if (unit == "s")
+    factor = 1000;
+  else if (unit == "m")
+    factor = 60'000;
+  else if (unit == "h")
+    factor = 3'600'000;
+  else if (unit == "d")
+    factor = 86'400'000;
+  else
+    return std::nullopt;
   return std::chrono::milliseconds(n * factor);
 }
 

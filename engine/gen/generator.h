@@ -36,11 +36,11 @@ std::string_view to_string(EventKind k);
 
 struct GeneratorOptions {
   uint64_t seed = 42;
-  double error_ratio = 0.05;    // share of events that are ERROR (with or without stack trace)
-  double stack_ratio = 0.5;     // share of ERROR events that carry a stack trace
-  double exclude_ratio = 0.1;   // share of ERROR events (without trace) with an exclude keyword
-  double debug_ratio = 0.3;     // share of non-error events that are debug lines
-  double invalid_ratio = 0.0;   // share of events that are malformed JSON
+  double error_ratio = 0.05;   // share of events that are ERROR (with or without stack trace)
+  double stack_ratio = 0.5;    // share of ERROR events that carry a stack trace
+  double exclude_ratio = 0.1;  // share of ERROR events (without trace) with an exclude keyword
+  double debug_ratio = 0.3;    // share of non-error events that are debug lines
+  double invalid_ratio = 0.0;  // share of events that are malformed JSON
   int hosts = 6;
 };
 

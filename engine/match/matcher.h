@@ -56,7 +56,7 @@ class Matcher {
   Matcher() = default;
   RuleSet rules_;
   hs_database_t* db_ = nullptr;
-  std::vector<uint32_t> pattern_rule_;  // pattern id -> rule index
+  std::vector<uint32_t> pattern_rule_;    // pattern id -> rule index
   std::vector<uint8_t> pattern_exclude_;  // pattern id -> 1 when it is an exclude pattern
 };
 

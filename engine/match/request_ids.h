@@ -10,7 +10,7 @@
 namespace klaxon {
 
 // Appends distinct request ids found in `message` to `out`, at most `max` in total in out.
-void extract_request_ids(std::string_view message, const std::vector<std::string>& keys,
-                         size_t max, std::vector<std::string>& out);
+void extract_request_ids(std::string_view message, const std::vector<std::string>& keys, size_t max,
+                         std::vector<std::string>& out);
 
 }  // namespace klaxon

@@ -46,7 +46,7 @@ struct Rule {
   std::vector<Pattern> exclude;
 
   GroupBy group_by = GroupBy::rule;
-  std::string group_field;  // when group_by == field
+  std::string group_field;                                     // when group_by == field
   std::chrono::milliseconds realert{std::chrono::minutes(5)};  // dedup window per group
 };
 

@@ -32,7 +32,7 @@ struct GroupState {
   uint64_t suppressed = 0;  // matches since the last alert that did not alert
   int64_t first_seen_ms = 0;
   int64_t last_seen_ms = 0;
-  int64_t last_alert_ms = 0;  // event time of the match that last alerted; 0 = never
+  int64_t last_alert_ms = 0;             // event time of the match that last alerted; 0 = never
   std::vector<std::string> request_ids;  // distinct ids since the last alert, bounded
 
   bool operator==(const GroupState&) const = default;
@@ -51,7 +51,7 @@ struct OutboxEntry {
 };
 
 struct StateOptions {
-  std::string dir;  // created when missing
+  std::string dir;   // created when missing
   bool sync = true;  // fsync the WAL on each commit_batch
   size_t max_request_ids = 10;
 };

@@ -1,0 +1,90 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "core/error.h"
+
+namespace klaxon {
+namespace {
+
+std::string problems_of(const std::string& yaml) {
+  try {
+    parse_config(yaml, "klaxon.yaml");
+  } catch (const LoadError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, EmptyFileGivesDefaults) {
+  Config c = parse_config("", "klaxon.yaml");
+  EXPECT_EQ(c.kafka.group_id, "klaxon");
+  EXPECT_EQ(c.kafka.topics, std::vector<std::string>{"pay_log_topic"});
+  EXPECT_EQ(c.kafka.alerts_topic, "pay_alerts");
+  EXPECT_EQ(c.alert.stack_trace_lines, 50);
+}
+
+TEST(Config, ReadsEverySection) {
+  Config c = parse_config(R"(
+kafka:
+  bootstrap_servers: b1:9092,b2:9092
+  group_id: g
+  topics: [a, b]
+  batch_size: 100
+  commit_interval: 2s
+  properties:
+    security.protocol: SASL_SSL
+    sasl.mechanism: PLAIN
+state: {dir: /tmp/x, sync: false}
+alert: {kibana_url: "http://k:5601", stack_trace_lines: 20}
+metrics: {listen: "127.0.0.1:0"}
+log: {level: debug}
+)",
+                          "klaxon.yaml");
+  EXPECT_EQ(c.kafka.bootstrap_servers, "b1:9092,b2:9092");
+  EXPECT_EQ(c.kafka.topics, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(c.kafka.batch_size, 100);
+  EXPECT_EQ(c.kafka.commit_interval.count(), 2000);
+  EXPECT_EQ(c.kafka.properties.at("security.protocol"), "SASL_SSL");
+  EXPECT_FALSE(c.state.sync);
+  EXPECT_EQ(c.alert.stack_trace_lines, 20);
+  EXPECT_EQ(c.log.level, "debug");
+}
+
+TEST(Config, UnknownKeyNamesFileLineAndKey) {
+  std::string e = problems_of("kafka:\n  group_id: g\n  gruop: x\n");
+  EXPECT_NE(e.find("klaxon.yaml:3: kafka.gruop: unknown key"), std::string::npos) << e;
+}
+
+TEST(Config, DuplicateKeyIsRejected) {
+  std::string e = problems_of("kafka:\n  group_id: a\n  group_id: b\n");
+  EXPECT_NE(e.find("klaxon.yaml:3: kafka.group_id: duplicate key"), std::string::npos) << e;
+}
+
+TEST(Config, ReportsAllProblemsAtOnce) {
+  std::string e =
+      problems_of("kafka:\n  batch_size: -1\n  commit_interval: soon\nlog:\n  level: loud\n");
+  EXPECT_NE(e.find(":2: kafka.batch_size: must be between"), std::string::npos) << e;
+  EXPECT_NE(e.find(":3: kafka.commit_interval: must be a duration"), std::string::npos) << e;
+  EXPECT_NE(e.find(":5: log.level:"), std::string::npos) << e;
+}
+
+TEST(Config, SyntaxErrorNamesLine) {
+  std::string e = problems_of("kafka:\n  topics: [a, b\n");
+  EXPECT_NE(e.find("klaxon.yaml:"), std::string::npos);
+  EXPECT_NE(e.find("not valid YAML"), std::string::npos) << e;
+}
+
+TEST(Config, PropertiesExpandEnvironmentSecrets) {
+  setenv("KLAXON_TEST_SASL_PASSWORD", "s3cret", 1);
+  Config c = parse_config(
+      "kafka:\n  properties:\n    sasl.password: ${KLAXON_TEST_SASL_PASSWORD}\n", "klaxon.yaml");
+  EXPECT_EQ(c.kafka.properties.at("sasl.password"), "s3cret");
+  std::string e = problems_of("kafka:\n  properties:\n    sasl.password: ${KLAXON_NO_SUCH_VAR}\n");
+  EXPECT_NE(e.find("KLAXON_NO_SUCH_VAR is not set"), std::string::npos) << e;
+  EXPECT_EQ(e.find("s3cret"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace klaxon
