@@ -1,0 +1,78 @@
+// Alert: what klaxon tells a person. Built from the rule, the matching event and the
+// group's dedup state; serialised as the JSON document of schemas/alert.schema.json,
+// produced to the alerts topic, and printed readably in the log and the demo.
+//
+// Alert ids are deterministic: hash(rule, group key, window start), where the window
+// starts at the event time of the match that fired it. A replay after a crash yields the
+// same id, so the state store and any consumer of the alerts topic can recognise it.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event.h"
+#include "match/rule.h"
+#include "state/state_store.h"
+
+namespace klaxon {
+
+struct AlertOptions {
+  std::string kibana_url = "http://localhost:5601";
+  std::string kibana_index_pattern = "logstash-*";
+  size_t stack_trace_lines = 50;
+  size_t max_message_bytes = 2048;  // of the sample message (its first line)
+};
+
+struct Alert {
+  std::string id;
+  std::string rule;
+  std::string severity;
+  std::string description;
+  std::string group_by;   // rule | fingerprint | field:<name>
+  std::string group_key;
+  uint64_t count = 0;             // matches of this group since it was first seen
+  uint64_t suppressed_count = 0;  // matches suppressed since the previous alert of the group
+  int64_t first_seen_ms = 0;
+  int64_t last_seen_ms = 0;
+  int64_t event_time_ms = 0;  // the match that fired: the window starts here
+  std::chrono::milliseconds window{0};
+  std::string host, path, type;
+  std::vector<std::string> tags;
+  std::vector<std::string> request_ids;
+  std::string message;  // first line of the event's message, bounded
+  std::string stack_trace;  // first stack_trace_lines lines of a multi-line message
+  uint64_t stack_trace_total_lines = 0;
+  std::string exception_class;          // when grouped by fingerprint
+  std::vector<std::string> top_frames;  // when grouped by fingerprint
+  std::string kibana_url;
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+};
+
+std::string alert_id(std::string_view rule, std::string_view group_key, int64_t window_start_ms);
+
+Alert make_alert(const AlertOptions& options, const Rule& rule, std::string_view group_key,
+                 const Event& event, const Observation& observation);
+
+// The alerts topic's message key: rule and group, so one group's alerts stay in order.
+std::string alert_key(const Alert& alert);
+
+std::string to_json(const Alert& alert);
+// Parses a document written by to_json (for the demo, tools and tests); false if invalid.
+bool from_json(std::string_view json, Alert& out);
+
+// Several lines for a terminal or a log, with at most `stack_lines` lines of stack trace.
+std::string to_text(const Alert& alert, size_t stack_lines = 10);
+// One line for the log.
+std::string to_log_line(const Alert& alert);
+
+// Kibana Discover link for the alert's time range, filtered to its request ids (or to its
+// type and host when it has none).
+std::string kibana_discover_url(const AlertOptions& options, const Alert& alert);
+
+}  // namespace klaxon

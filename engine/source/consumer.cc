@@ -1,0 +1,220 @@
+#include "source/consumer.h"
+
+#include <simdjson.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace klaxon {
+
+namespace {
+std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* parts) {
+  std::vector<TopicPartition> v;
+  if (parts == nullptr) return v;
+  for (int i = 0; i < parts->cnt; ++i)
+    v.push_back(TopicPartition{parts->elems[i].topic, parts->elems[i].partition});
+  return v;
+}
+
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const {
+    rd_kafka_topic_partition_list_destroy(l);
+  }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+}  // namespace
+
+void MessageBatch::clear() {
+  for (auto* m : messages_) rd_kafka_message_destroy(m);
+  messages_.clear();
+}
+
+void MessageBatch::drop(const std::set<std::pair<std::string, int32_t>>& partitions) {
+  size_t kept = 0;
+  for (auto* m : messages_) {
+    if (partitions.count({rd_kafka_topic_name(m->rkt), m->partition})) {
+      rd_kafka_message_destroy(m);
+    } else {
+      messages_[kept++] = m;
+    }
+  }
+  messages_.resize(kept);
+}
+
+KafkaConsumer::KafkaConsumer(ConsumerOptions options, ConsumerListener& listener)
+    : options_(std::move(options)), listener_(listener) {
+  std::map<std::string, std::string> base = {
+      {"bootstrap.servers", options_.bootstrap_servers},
+      {"group.id", options_.group_id},
+      {"partition.assignment.strategy", "cooperative-sticky"},
+      {"auto.offset.reset", options_.auto_offset_reset},
+      // At-least-once: offsets are stored by the pipeline only after a batch is durable,
+      // and librdkafka commits what is stored on this timer.
+      {"enable.auto.commit", "true"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.commit.interval.ms", std::to_string(options_.commit_interval.count())},
+      {"statistics.interval.ms", std::to_string(options_.stats_interval.count())},
+      {"enable.partition.eof", "false"},
+      {"client.id", "klaxon"},
+  };
+  RdKafkaConfPtr conf = make_kafka_conf(base, options_.properties, "kafka.properties");
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaConsumer::rebalance_cb);
+  rd_kafka_conf_set_offset_commit_cb(conf.get(), &KafkaConsumer::commit_cb);
+  rd_kafka_conf_set_stats_cb(conf.get(), &KafkaConsumer::stats_cb);
+
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err);
+  if (rk == nullptr) throw std::runtime_error(std::string("cannot create Kafka consumer: ") + err);
+  conf.release();  // owned by rk now
+  rk_.reset(rk);
+  rd_kafka_poll_set_consumer(rk);
+
+  PartitionList topics(rd_kafka_topic_partition_list_new(static_cast<int>(options_.topics.size())));
+  for (const auto& t : options_.topics)
+    rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  if (auto e = rd_kafka_subscribe(rk, topics.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw std::runtime_error(std::string("cannot subscribe: ") + rd_kafka_err2str(e));
+}
+
+KafkaConsumer::~KafkaConsumer() { close(); }
+
+void KafkaConsumer::rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                 rd_kafka_topic_partition_list_t* parts, void* opaque) {
+  static_cast<KafkaConsumer*>(opaque)->on_rebalance(err, parts);
+}
+
+void KafkaConsumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
+  rd_kafka_t* rk = rk_.get();
+  bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    rd_kafka_error_t* e = nullptr;
+    if (cooperative) {
+      e = rd_kafka_incremental_assign(rk, parts);
+    } else if (auto r = rd_kafka_assign(rk, parts); r != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      listener_.on_error(std::string("assign failed: ") + rd_kafka_err2str(r), false);
+    }
+    if (e != nullptr) {
+      listener_.on_error(std::string("assign failed: ") + rd_kafka_error_string(e), false);
+      rd_kafka_error_destroy(e);
+    }
+    for (int i = 0; i < parts->cnt; ++i)
+      revoked_in_poll_.erase({parts->elems[i].topic, parts->elems[i].partition});
+    listener_.on_assigned(to_vector(parts));
+    return;
+  }
+  // Revoke: what was processed before this poll is stored; commit it before letting go,
+  // and drop any record of these partitions polled in the current batch.
+  bool lost = rd_kafka_assignment_lost(rk);
+  if (!lost) commit_sync();
+  for (int i = 0; i < parts->cnt; ++i)
+    revoked_in_poll_.insert({parts->elems[i].topic, parts->elems[i].partition});
+  if (cooperative) {
+    if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts)) {
+      listener_.on_error(std::string("unassign failed: ") + rd_kafka_error_string(e), false);
+      rd_kafka_error_destroy(e);
+    }
+  } else {
+    rd_kafka_assign(rk, nullptr);
+  }
+  listener_.on_revoked(to_vector(parts), lost);
+}
+
+void KafkaConsumer::commit_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
+                              rd_kafka_topic_partition_list_t*, void* opaque) {
+  auto* self = static_cast<KafkaConsumer*>(opaque);
+  // _NO_OFFSET: nothing new was stored since the last commit; not an event worth counting.
+  if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) return;
+  self->listener_.on_commit(err == RD_KAFKA_RESP_ERR_NO_ERROR,
+                            err == RD_KAFKA_RESP_ERR_NO_ERROR ? "" : rd_kafka_err2str(err));
+}
+
+int KafkaConsumer::stats_cb(rd_kafka_t*, char* json, size_t len, void* opaque) {
+  static_cast<KafkaConsumer*>(opaque)->report_lag(json, len);
+  return 0;  // librdkafka frees json
+}
+
+void KafkaConsumer::report_lag(const char* json, size_t len) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(json, len).get(root) != simdjson::SUCCESS) return;
+  simdjson::dom::object topics;
+  if (root["topics"].get(topics) != simdjson::SUCCESS) return;
+  for (auto [topic_name, topic] : topics) {
+    simdjson::dom::object partitions;
+    if (topic["partitions"].get(partitions) != simdjson::SUCCESS) continue;
+    for (auto [pid, p] : partitions) {
+      if (pid == "-1") continue;  // librdkafka's internal unassigned partition
+      bool desired = false;
+      if (p["desired"].get(desired) != simdjson::SUCCESS || !desired) continue;
+      int64_t lag = -1;
+      // Lag against the stored (processed) offset when reported, else the committed one.
+      if (p["consumer_lag_stored"].get(lag) != simdjson::SUCCESS &&
+          p["consumer_lag"].get(lag) != simdjson::SUCCESS)
+        continue;
+      if (lag < 0) continue;
+      int32_t partition = std::atoi(std::string(pid).c_str());
+      listener_.on_lag(std::string(topic_name), partition, lag);
+    }
+  }
+}
+
+void KafkaConsumer::poll_batch(size_t max, std::chrono::milliseconds timeout, MessageBatch& out) {
+  revoked_in_poll_.clear();
+  int wait = static_cast<int>(timeout.count());
+  while (out.size() < max) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), wait);
+    if (m == nullptr) break;
+    wait = 0;  // only the first record is waited for
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      bool fatal = m->err == RD_KAFKA_RESP_ERR__FATAL;
+      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        listener_.on_error(rd_kafka_message_errstr(m), fatal);
+      rd_kafka_message_destroy(m);
+      continue;
+    }
+    out.push(m);
+  }
+  if (!revoked_in_poll_.empty()) out.drop(revoked_in_poll_);
+}
+
+void KafkaConsumer::store_offsets(
+    const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets) {
+  if (next_offsets.empty()) return;
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));
+  for (const auto& [tp, offset] : next_offsets)
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
+  // Fails only for partitions no longer assigned; their new owner re-reads those records.
+  rd_kafka_offsets_store(rk_.get(), list.get());
+}
+
+bool KafkaConsumer::commit_sync() {
+  rd_kafka_resp_err_t e = rd_kafka_commit(rk_.get(), nullptr, 0);
+  // The commit callback reports the outcome; _NO_OFFSET means nothing new to commit.
+  return e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET;
+}
+
+void KafkaConsumer::close() {
+  if (closed_ || !rk_) return;
+  closed_ = true;
+  commit_sync();
+  rd_kafka_consumer_close(rk_.get());
+}
+
+std::string KafkaConsumer::cluster_id(std::chrono::milliseconds timeout) {
+  char* id = rd_kafka_clusterid(rk_.get(), static_cast<int>(timeout.count()));
+  if (id == nullptr) return "";
+  std::string s(id);
+  rd_kafka_mem_free(rk_.get(), id);
+  return s;
+}
+
+std::vector<TopicPartition> KafkaConsumer::assignment() {
+  rd_kafka_topic_partition_list_t* parts = nullptr;
+  if (rd_kafka_assignment(rk_.get(), &parts) != RD_KAFKA_RESP_ERR_NO_ERROR) return {};
+  auto v = to_vector(parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  return v;
+}
+
+}  // namespace klaxon

@@ -1,0 +1,121 @@
+// KafkaConsumer: the source stage. Joins a consumer group (cooperative-sticky by default)
+// and hands the pipeline batches of records.
+//
+// Offsets are never stored automatically: the pipeline calls store_offsets() once a
+// batch's effects are durable. Stored offsets are committed by librdkafka on a timer
+// (commit_interval), synchronously before partitions are revoked, and on close().
+// Records of partitions revoked while a batch was being polled are dropped from that batch
+// (their new owner reads them again), so a batch never holds records this consumer no
+// longer owns.
+//
+// Thread: all calls from one thread (the pipeline thread). Rebalance, commit and stats
+// callbacks run on that thread, inside poll_batch() and close().
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "source/kafka_conf.h"
+
+namespace klaxon {
+
+struct TopicPartition {
+  std::string topic;
+  int32_t partition;
+  auto operator<=>(const TopicPartition&) const = default;
+};
+
+// What the consumer reports; implemented by the app to log and update metrics.
+class ConsumerListener {
+ public:
+  virtual ~ConsumerListener() = default;
+  virtual void on_assigned(const std::vector<TopicPartition>&) {}
+  // lost: the partitions were lost (session timeout), so nothing could be committed.
+  virtual void on_revoked(const std::vector<TopicPartition>&, bool /*lost*/) {}
+  virtual void on_commit(bool /*ok*/, const std::string& /*error*/) {}
+  virtual void on_lag(const std::string& /*topic*/, int32_t /*partition*/, int64_t /*lag*/) {}
+  virtual void on_error(const std::string& /*error*/, bool /*fatal*/) {}
+};
+
+struct ConsumerOptions {
+  std::string bootstrap_servers;
+  std::string group_id;
+  std::vector<std::string> topics;
+  std::string auto_offset_reset = "earliest";
+  std::chrono::milliseconds commit_interval{1000};
+  std::chrono::milliseconds stats_interval{5000};  // consumer-lag reports; 0 disables
+  std::map<std::string, std::string> properties;   // librdkafka properties; win over the above
+};
+
+// Owns polled messages; destroys them on clear() and destruction.
+class MessageBatch {
+ public:
+  MessageBatch() = default;
+  ~MessageBatch() { clear(); }
+  MessageBatch(const MessageBatch&) = delete;
+  MessageBatch& operator=(const MessageBatch&) = delete;
+
+  void clear();
+  void push(rd_kafka_message_t* m) { messages_.push_back(m); }
+  // Drops (destroys) messages of the given partitions.
+  void drop(const std::set<std::pair<std::string, int32_t>>& partitions);
+  size_t size() const { return messages_.size(); }
+  bool empty() const { return messages_.empty(); }
+  const rd_kafka_message_t* operator[](size_t i) const { return messages_[i]; }
+  auto begin() const { return messages_.begin(); }
+  auto end() const { return messages_.end(); }
+
+ private:
+  std::vector<rd_kafka_message_t*> messages_;
+};
+
+class KafkaConsumer {
+ public:
+  // Throws LoadError for a bad property and std::runtime_error when the client cannot start.
+  KafkaConsumer(ConsumerOptions options, ConsumerListener& listener);
+  ~KafkaConsumer();
+  KafkaConsumer(const KafkaConsumer&) = delete;
+  KafkaConsumer& operator=(const KafkaConsumer&) = delete;
+
+  // Polls up to `max` records, waiting up to `timeout` for the first one. Errors that are
+  // not records (partition EOF, transport errors) are reported to the listener, not returned.
+  void poll_batch(size_t max, std::chrono::milliseconds timeout, MessageBatch& out);
+
+  // Marks processing done up to (excluding) `next_offset` for each partition.
+  void store_offsets(const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets);
+
+  // Commits the stored offsets now; returns false (and reports) on failure.
+  bool commit_sync();
+
+  // Commits stored offsets and leaves the group. Idempotent.
+  void close();
+
+  // The Kafka cluster id, or "" when the cluster does not report one within `timeout`.
+  std::string cluster_id(std::chrono::milliseconds timeout);
+
+  std::vector<TopicPartition> assignment();
+  rd_kafka_t* handle() { return rk_.get(); }
+
+ private:
+  static void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* parts, void* opaque);
+  static void commit_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                        rd_kafka_topic_partition_list_t* offsets, void* opaque);
+  static int stats_cb(rd_kafka_t* rk, char* json, size_t len, void* opaque);
+  void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
+  void report_lag(const char* json, size_t len);
+
+  ConsumerOptions options_;
+  ConsumerListener& listener_;
+  RdKafkaPtr rk_;
+  bool closed_ = false;
+  std::set<std::pair<std::string, int32_t>> revoked_in_poll_;
+};
+
+}  // namespace klaxon

@@ -1,0 +1,41 @@
+// DeadLetterWriter: forwards records that cannot be processed to the dead-letter topic,
+// unchanged, with the reason in headers:
+//   klaxon.reason     machine-readable reason (e.g. "malformed_json")
+//   klaxon.detail     what was wrong, in words
+//   klaxon.source     "topic/partition/offset" of the original record
+// Keys and Kafka timestamps are kept. The pipeline waits for every dead letter to be
+// acknowledged before it stores the offsets of its batch (see wait()).
+// Thread: the pipeline thread.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include <librdkafka/rdkafka.h>
+
+#include "source/producer.h"
+
+namespace klaxon {
+
+class DeadLetterWriter {
+ public:
+  DeadLetterWriter(KafkaProducer& producer, std::string topic)
+      : producer_(producer), topic_(std::move(topic)) {}
+
+  void send(const rd_kafka_message_t& record, std::string_view reason, std::string_view detail);
+  // Waits for every dead letter sent so far. Returns false, with the first error, when one
+  // was not acknowledged within `timeout` or failed.
+  bool wait(std::chrono::milliseconds timeout, std::string& error);
+  uint64_t acknowledged() const { return acknowledged_; }
+  const std::string& topic() const { return topic_; }
+
+ private:
+  KafkaProducer& producer_;
+  std::string topic_;
+  uint64_t pending_ = 0;
+  uint64_t acknowledged_ = 0;
+  std::string first_error_;
+};
+
+}  // namespace klaxon

@@ -1,0 +1,30 @@
+// Builds librdkafka configuration objects from string properties.
+// Any librdkafka property may be set (SASL/SSL included); a bad one is a LoadError naming
+// the property and librdkafka's reason (never its value, which may be a secret).
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace klaxon {
+
+struct RdKafkaConfDeleter {
+  void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
+};
+using RdKafkaConfPtr = std::unique_ptr<rd_kafka_conf_t, RdKafkaConfDeleter>;
+
+struct RdKafkaDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+using RdKafkaPtr = std::unique_ptr<rd_kafka_t, RdKafkaDeleter>;
+
+// Applies `base` first, then `user` (user properties win). `origin` prefixes the key in
+// error messages, e.g. "kafka.properties".
+RdKafkaConfPtr make_kafka_conf(const std::map<std::string, std::string>& base,
+                               const std::map<std::string, std::string>& user,
+                               const std::string& origin);
+
+}  // namespace klaxon

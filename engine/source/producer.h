@@ -1,0 +1,64 @@
+// KafkaProducer: produces alerts, dead letters and generated traffic.
+//
+// Idempotent by default (no duplicates from internal retries). Delivery outcomes are
+// reported to the per-message callback on the thread that calls poll() or flush().
+// Thread: produce() is thread-safe (librdkafka); poll()/flush() from one thread.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "source/kafka_conf.h"
+
+namespace klaxon {
+
+struct ProducerOptions {
+  std::string bootstrap_servers;
+  std::map<std::string, std::string> properties;  // librdkafka properties; win over defaults
+  std::chrono::milliseconds linger{5};
+  bool idempotent = true;
+};
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+class KafkaProducer {
+ public:
+  // ok=false carries librdkafka's reason.
+  using DeliveryFn = std::function<void(bool ok, const std::string& error)>;
+
+  explicit KafkaProducer(ProducerOptions options);
+  ~KafkaProducer();  // flushes for up to 10 s
+  KafkaProducer(const KafkaProducer&) = delete;
+  KafkaProducer& operator=(const KafkaProducer&) = delete;
+
+  // Queues one message (waiting while the local queue is full). Returns false with
+  // `error` when it cannot be queued at all (unknown topic, message too large, fatal).
+  bool produce(std::string_view topic, std::string_view key, std::string_view value,
+               const std::vector<Header>& headers, DeliveryFn on_delivery, std::string* error,
+               int32_t partition = RD_KAFKA_PARTITION_UA);
+
+  void poll(std::chrono::milliseconds timeout);
+  // Waits until every queued message is delivered or failed; false on timeout.
+  bool flush(std::chrono::milliseconds timeout);
+  int in_flight() const;
+  // Messages whose delivery failed and that had no callback.
+  uint64_t failed_without_callback() const { return failed_without_callback_; }
+  rd_kafka_t* handle() { return rk_.get(); }
+
+ private:
+  static void delivery_cb(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+
+  RdKafkaPtr rk_;
+  uint64_t failed_without_callback_ = 0;
+};
+
+}  // namespace klaxon
