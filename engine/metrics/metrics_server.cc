@@ -1,5 +1,6 @@
 #include "metrics/metrics_server.h"
 
+#include <CivetServer.h>
 #include <civetweb.h>
 
 #include <cstring>
@@ -25,8 +26,7 @@ MetricsServer::MetricsServer(const std::string& listen,
                              std::shared_ptr<prometheus::Registry> registry)
     : registry_(std::move(registry)) {
   static const CivetCallbacks callbacks = [] {
-    CivetCallbacks c;
-    std::memset(&c, 0, sizeof c);
+    CivetCallbacks c;  // its constructor clears every callback
     c.begin_request = &answer_healthz;
     return c;
   }();

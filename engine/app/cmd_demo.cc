@@ -1,0 +1,234 @@
+// `klaxon demo`: the whole system on one machine with the embedded defaults: a mock Kafka
+// cluster, the generator producing pay logs, the engine with rules/pay.yaml, and a reader
+// that prints every alert read back from the alerts topic. Ends with a summary that sets
+// what the engine did against what the generator produced.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "alert/alert.h"
+#include "app/commands.h"
+#include "app/engine.h"
+#include "app/traffic.h"
+#include "core/error.h"
+#include "source/consumer.h"
+#include "source/mock_cluster.h"
+
+namespace klaxon {
+
+namespace {
+
+// Prints alerts as they arrive on the alerts topic: proof they went through Kafka.
+class AlertPrinter : public ConsumerListener {
+ public:
+  AlertPrinter(const std::string& bootstrap, const std::string& topic) {
+    ConsumerOptions o;
+    o.bootstrap_servers = bootstrap;
+    o.group_id = "klaxon-demo-printer-" + std::to_string(::getpid());
+    o.topics = {topic};
+    o.stats_interval = std::chrono::milliseconds(0);
+    consumer_ = std::make_unique<KafkaConsumer>(o, *this);
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~AlertPrinter() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  uint64_t printed() const { return printed_; }
+
+ private:
+  void loop() {
+    MessageBatch batch;
+    while (!stop_) {
+      batch.clear();
+      consumer_->poll_batch(100, std::chrono::milliseconds(100), batch);
+      for (const rd_kafka_message_t* m : batch) {
+        Alert a;
+        std::string_view doc(static_cast<const char*>(m->payload), m->len);
+        if (!from_json(doc, a)) {
+          std::printf("unreadable alert document: %.*s\n", static_cast<int>(doc.size()), doc.data());
+          continue;
+        }
+        ++printed_;
+        std::printf("\n%s", to_text(a, 8).c_str());
+        std::fflush(stdout);
+      }
+    }
+    consumer_->close();
+  }
+  std::unique_ptr<KafkaConsumer> consumer_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> printed_{0};
+};
+
+template <typename Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+const char* mark(bool ok) { return ok ? "ok" : "MISMATCH"; }
+
+}  // namespace
+
+int demo_command(const DemoCommand& cmd, StopSignals& signals) {
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  signals.on_stop([&](int) {
+    stop = true;
+    cv.notify_all();
+  });
+
+  MockCluster cluster(3);
+  Config config;
+  config.kafka.bootstrap_servers = cluster.bootstrap_servers();
+  for (const auto& t : {config.kafka.topics.front(), config.kafka.alerts_topic,
+                        config.kafka.dead_letter_topic})
+    cluster.create_topic(t, 3, 3);
+  config.rules.path = cmd.rules_path;
+  config.alert.log_alerts = false;  // the printer shows them, read back from Kafka
+  config.metrics.listen = cmd.metrics_listen;
+  auto state_dir = std::filesystem::temp_directory_path() /
+                   ("klaxon-demo-" + std::to_string(::getpid()));
+  config.state.dir = state_dir.string();
+  config.state.sync = false;  // a throw-away directory
+
+  std::printf("klaxon demo: mock Kafka at %s, rules %s, state in %s\n",
+              config.kafka.bootstrap_servers.c_str(), cmd.rules_path.c_str(),
+              config.state.dir.c_str());
+  std::unique_ptr<Engine> engine;
+  try {
+    try {
+      engine = std::make_unique<Engine>(config);
+    } catch (const std::runtime_error& e) {
+      if (std::string(e.what()).find("cannot serve metrics") == std::string::npos) throw;
+      spdlog::warn("{}; using a free port instead", e.what());
+      config.metrics.listen = "127.0.0.1:0";
+      engine = std::make_unique<Engine>(config);
+    }
+  } catch (const LoadError& e) {
+    std::fprintf(stderr, "invalid rules:\n%s\n", e.what());
+    return 2;
+  }
+  std::string metrics_url = "http://127.0.0.1:" + std::to_string(engine->metrics_port()) + "/metrics";
+  std::printf("metrics at %s\n", metrics_url.c_str());
+  std::thread engine_thread([&] {
+    try {
+      engine->run();
+    } catch (const std::exception& e) {
+      spdlog::critical("engine stopped: {}", e.what());
+      stop = true;
+      cv.notify_all();
+    }
+  });
+  AlertPrinter printer(config.kafka.bootstrap_servers, config.kafka.alerts_topic);
+
+  GeneratorOptions gen_options;
+  gen_options.seed = cmd.seed;
+  gen_options.invalid_ratio = 0.002;
+  Generator generator(gen_options);
+  KafkaProducer producer(
+      ProducerOptions{config.kafka.bootstrap_servers, {}, std::chrono::milliseconds(5), true});
+  std::atomic<bool> stop_traffic{false};
+  std::atomic<uint64_t> generated{0};
+  auto started = std::chrono::steady_clock::now();
+  std::thread traffic([&] {
+    generated += produce_traffic(generator, producer,
+                                 TrafficOptions{config.kafka.topics.front(), cmd.burst, 0},
+                                 stop_traffic);
+    generated += produce_traffic(generator, producer,
+                                 TrafficOptions{config.kafka.topics.front(), 0, cmd.rate},
+                                 stop_traffic);
+  });
+
+  // Traffic stops a few seconds before the end so the engine can drain and alerts arrive.
+  auto traffic_for = std::chrono::duration<double>(std::max(1.0, cmd.duration_seconds - 5));
+  {
+    std::unique_lock lock(mu);
+    if (cmd.keep_running) {
+      cv.wait(lock, [&] { return stop.load(); });
+    } else {
+      cv.wait_for(lock, traffic_for, [&] { return stop.load(); });
+    }
+  }
+  stop_traffic = true;
+  traffic.join();
+  uint64_t total = generated.load();
+  bool drained = wait_until([&] { return engine->stats().events.load() >= total; },
+                            std::chrono::seconds(15));
+  wait_until([&] { return engine->stats().alerts_delivered.load() >= engine->stats().alerts.load(); },
+             std::chrono::seconds(5));
+  wait_until([&] { return printer.printed() >= engine->stats().alerts.load(); },
+             std::chrono::seconds(5));
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  engine->stop();
+  engine_thread.join();
+  printer.stop();
+
+  const PipelineStats& s = engine->stats();
+  const GeneratorStats& g = generator.stats();
+  auto kind = [&](EventKind k) {
+    auto it = g.by_kind.find(k);
+    return it == g.by_kind.end() ? uint64_t{0} : it->second;
+  };
+  std::printf("\n== klaxon demo summary (%.1f s) ==\n", elapsed);
+  std::printf("generated  %llu events: %llu ERROR lines (+%llu carrying exclude keywords), "
+              "%llu stack traces of %zu distinct bugs, %llu malformed\n",
+              static_cast<unsigned long long>(total),
+              static_cast<unsigned long long>(kind(EventKind::error)),
+              static_cast<unsigned long long>(kind(EventKind::error_excluded)),
+              static_cast<unsigned long long>(kind(EventKind::exception_stack)),
+              g.stack_by_bug.size(), static_cast<unsigned long long>(kind(EventKind::invalid)));
+  std::printf("engine     %llu events (%.0f events/s), %llu matches, %llu alerts, %llu suppressed, "
+              "%llu invalid (sent to %s)%s\n",
+              static_cast<unsigned long long>(s.events.load()),
+              static_cast<double>(s.events.load()) / elapsed,
+              static_cast<unsigned long long>(s.matches.load()),
+              static_cast<unsigned long long>(s.alerts.load()),
+              static_cast<unsigned long long>(s.suppressed.load()),
+              static_cast<unsigned long long>(s.invalid.load()),
+              config.kafka.dead_letter_topic.c_str(), drained ? "" : "  (not fully drained)");
+  std::printf("read back %llu alerts from %s\n", static_cast<unsigned long long>(printer.printed()),
+              config.kafka.alerts_topic.c_str());
+  bool all_ok = drained;
+  if (std::filesystem::path(cmd.rules_path).filename() == "pay.yaml") {
+    // rules/pay.yaml: ERROR lines without exclude keywords and every stack trace match; one
+    // alert for the ERROR-line rule and one per distinct bug inside the 5-minute window.
+    uint64_t want_matches = kind(EventKind::error) + kind(EventKind::exception_stack);
+    uint64_t want_alerts = (kind(EventKind::error) > 0 ? 1 : 0) + g.stack_by_bug.size();
+    bool m_ok = s.matches.load() == want_matches;
+    bool a_ok = s.alerts.load() == want_alerts && printer.printed() == want_alerts &&
+                s.alerts.load() + s.suppressed.load() == s.matches.load();
+    bool i_ok = s.invalid.load() == kind(EventKind::invalid);
+    std::printf("check      matches %llu = ERROR lines + stack traces %llu: %s\n",
+                static_cast<unsigned long long>(s.matches.load()),
+                static_cast<unsigned long long>(want_matches), mark(m_ok));
+    std::printf("check      alerts %llu = 1 ERROR-line group + %zu bugs, all read back: %s\n",
+                static_cast<unsigned long long>(s.alerts.load()), g.stack_by_bug.size(), mark(a_ok));
+    std::printf("check      invalid %llu = malformed generated %llu: %s\n",
+                static_cast<unsigned long long>(s.invalid.load()),
+                static_cast<unsigned long long>(kind(EventKind::invalid)), mark(i_ok));
+    all_ok = all_ok && m_ok && a_ok && i_ok;
+  }
+  std::printf("metrics    %s (served while the demo runs)\n", metrics_url.c_str());
+  engine.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(state_dir, ec);
+  return all_ok ? 0 : 1;
+}
+
+}  // namespace klaxon

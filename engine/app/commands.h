@@ -1,0 +1,61 @@
+// The `klaxon` subcommands. Each returns the process exit code:
+// 0 success, 1 runtime failure, 2 invalid configuration or rules.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "app/signals.h"
+#include "gen/generator.h"
+
+namespace klaxon {
+
+struct RunCommand {
+  std::string config_file;
+  std::string rules_path;  // overrides rules.path when set
+};
+int run_command(const RunCommand& cmd, StopSignals& signals);
+
+struct CheckCommand {
+  std::string config_file;
+  std::string rules_path;
+};
+int check_command(const CheckCommand& cmd);
+
+struct DevKafkaCommand {
+  int brokers = 3;
+  int partitions = 3;
+  int replication = 3;
+  std::string topic = "pay_log_topic";
+  std::string alerts_topic = "pay_alerts";
+  std::string dead_letter_topic = "pay_log_dead_letter";
+  std::string bootstrap_file;  // also write bootstrap.servers here
+};
+int dev_kafka_command(const DevKafkaCommand& cmd, StopSignals& signals);
+
+struct GenerateCommand {
+  std::string bootstrap_servers;
+  std::string topic = "pay_log_topic";
+  bool to_stdout = false;
+  int64_t count = 10'000;
+  double rate = 0;
+  GeneratorOptions generator;
+  std::string stats_file;  // the generator's totals as JSON, written at the end
+};
+int generate_command(const GenerateCommand& cmd, StopSignals& signals);
+
+struct DemoCommand {
+  std::string rules_path = "rules/pay.yaml";
+  double duration_seconds = 30;
+  bool keep_running = false;
+  int64_t burst = 20'000;  // events produced as fast as possible first
+  double rate = 500;       // then events per second
+  uint64_t seed = 42;
+  std::string metrics_listen = "127.0.0.1:9464";
+};
+int demo_command(const DemoCommand& cmd, StopSignals& signals);
+
+// Sets up spdlog for the process (stderr, level name as in config).
+void setup_logging(const std::string& level);
+
+}  // namespace klaxon

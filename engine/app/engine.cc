@@ -1,0 +1,43 @@
+#include "app/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include "match/rules_loader.h"
+
+namespace klaxon {
+
+std::shared_ptr<const Matcher> load_matcher(const std::string& rules_path) {
+  return Matcher::compile(load_rules(rules_path));
+}
+
+Engine::Engine(Config config) : config_(std::move(config)) {
+  registry_ = std::make_shared<prometheus::Registry>();
+  probe_ = std::make_unique<PipelineProbe>(*registry_);
+  matcher_ = load_matcher(config_.rules.path);
+  spdlog::info("rules: {} loaded from {}", matcher_->rules().size(), config_.rules.path);
+  StateOptions state;
+  state.dir = config_.state.dir;
+  state.sync = config_.state.sync;
+  state.max_request_ids = static_cast<size_t>(config_.alert.max_request_ids);
+  store_ = std::make_unique<StateStore>(state);
+  ProducerOptions producer;
+  producer.bootstrap_servers = config_.kafka.bootstrap_servers;
+  producer.properties = config_.kafka.properties;
+  // Consumer-only properties would make the producer warn; keep the shared ones.
+  for (const char* consumer_only : {"group.id", "auto.offset.reset", "enable.auto.commit",
+                                    "session.timeout.ms", "max.poll.interval.ms",
+                                    "partition.assignment.strategy", "group.instance.id"})
+    producer.properties.erase(consumer_only);
+  producer_ = std::make_unique<KafkaProducer>(producer);
+  if (!config_.metrics.listen.empty()) {
+    metrics_ = std::make_unique<MetricsServer>(config_.metrics.listen, registry_);
+    spdlog::info("metrics on http://{}:{}/metrics",
+                 config_.metrics.listen.substr(0, config_.metrics.listen.rfind(':')),
+                 metrics_->port());
+  }
+  pipeline_ = std::make_unique<Pipeline>(config_, matcher_, *store_, *producer_, *probe_);
+}
+
+Engine::~Engine() = default;
+
+}  // namespace klaxon

@@ -1,0 +1,41 @@
+// Engine: builds the concrete pipeline from a Config (the one place the production pieces
+// are wired together): rules compiled into the matcher, the state store, the Kafka producer,
+// the metrics server and the Pipeline. Used by `klaxon run` and `klaxon demo`.
+// Thread: construct, run() on one thread; stop() and stats() from any thread.
+#pragma once
+
+#include <memory>
+
+#include "app/pipeline.h"
+#include "config/config.h"
+#include "metrics/metrics_server.h"
+
+namespace klaxon {
+
+class Engine {
+ public:
+  // Throws LoadError for bad rules and std::runtime_error when a component cannot start.
+  explicit Engine(Config config);
+  ~Engine();
+
+  void run() { pipeline_->run(); }
+  void stop() { pipeline_->request_stop(); }
+  const PipelineStats& stats() const { return pipeline_->stats(); }
+  int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+  const Matcher& matcher() const { return *matcher_; }
+
+ private:
+  Config config_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<PipelineProbe> probe_;
+  std::unique_ptr<MetricsServer> metrics_;
+  std::shared_ptr<const Matcher> matcher_;
+  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<KafkaProducer> producer_;
+  std::unique_ptr<Pipeline> pipeline_;
+};
+
+// Loads and compiles the rules named by the config (a file or directory).
+std::shared_ptr<const Matcher> load_matcher(const std::string& rules_path);
+
+}  // namespace klaxon

@@ -1,0 +1,83 @@
+// klaxon: a Kafka-native log alert engine. Subcommands: run, check, dev-kafka, generate, demo.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/commands.h"
+#include "app/signals.h"
+
+int main(int argc, char** argv) {
+  using namespace klaxon;
+  StopSignals signals;  // first: every thread started later inherits the blocked signals
+
+  CLI::App app{"klaxon: Kafka-native log alert engine"};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+  RunCommand run;
+  auto* run_cmd = app.add_subcommand("run", "Consume, match, deduplicate and alert");
+  run_cmd->add_option("-c,--config", run.config_file, "config file (YAML)")->required();
+  run_cmd->add_option("--rules", run.rules_path, "rule file or directory (overrides rules.path)");
+
+  CheckCommand check;
+  auto* check_cmd = app.add_subcommand("check", "Validate a config and its rules, then exit");
+  check_cmd->add_option("-c,--config", check.config_file, "config file (YAML)");
+  check_cmd->add_option("--rules", check.rules_path, "rule file or directory");
+
+  DevKafkaCommand dev;
+  auto* dev_cmd = app.add_subcommand("dev-kafka", "Serve librdkafka's mock Kafka cluster");
+  dev_cmd->add_option("--brokers", dev.brokers, "number of brokers")->capture_default_str();
+  dev_cmd->add_option("--partitions", dev.partitions, "partitions per topic")->capture_default_str();
+  dev_cmd->add_option("--topic", dev.topic, "log topic")->capture_default_str();
+  dev_cmd->add_option("--alerts-topic", dev.alerts_topic, "alerts topic")->capture_default_str();
+  dev_cmd->add_option("--dead-letter-topic", dev.dead_letter_topic, "dead-letter topic")
+      ->capture_default_str();
+  dev_cmd->add_option("--bootstrap-file", dev.bootstrap_file, "also write bootstrap.servers here");
+
+  GenerateCommand gen;
+  auto* gen_cmd = app.add_subcommand("generate", "Produce realistic Logstash-JSON pay logs");
+  gen_cmd->add_option("-b,--bootstrap-servers", gen.bootstrap_servers, "Kafka to produce to");
+  gen_cmd->add_option("-t,--topic", gen.topic, "topic")->capture_default_str();
+  gen_cmd->add_flag("--stdout", gen.to_stdout, "write NDJSON to stdout instead of Kafka");
+  gen_cmd->add_option("-n,--count", gen.count, "events (0: until Ctrl-C)")->capture_default_str();
+  gen_cmd->add_option("-r,--rate", gen.rate, "events per second (0: as fast as possible)")
+      ->capture_default_str();
+  gen_cmd->add_option("--error-ratio", gen.generator.error_ratio, "share of ERROR events")
+      ->capture_default_str();
+  gen_cmd->add_option("--stack-ratio", gen.generator.stack_ratio,
+                      "share of ERROR events with a stack trace")
+      ->capture_default_str();
+  gen_cmd->add_option("--invalid-ratio", gen.generator.invalid_ratio,
+                      "share of malformed events")
+      ->capture_default_str();
+  gen_cmd->add_option("--hosts", gen.generator.hosts, "number of hosts")->capture_default_str();
+  gen_cmd->add_option("--seed", gen.generator.seed, "random seed")->capture_default_str();
+  gen_cmd->add_option("--stats-file", gen.stats_file, "write the totals as JSON here");
+
+  DemoCommand demo;
+  auto* demo_cmd = app.add_subcommand("demo", "Mock Kafka + generator + engine, alerts printed");
+  demo_cmd->add_option("--rules", demo.rules_path, "rule file or directory")->capture_default_str();
+  demo_cmd->add_option("--duration", demo.duration_seconds, "seconds")->capture_default_str();
+  demo_cmd->add_flag("--keep-running", demo.keep_running, "run until Ctrl-C");
+  demo_cmd->add_option("--burst", demo.burst, "events produced at full speed first")
+      ->capture_default_str();
+  demo_cmd->add_option("--rate", demo.rate, "then events per second")->capture_default_str();
+  demo_cmd->add_option("--seed", demo.seed, "generator seed")->capture_default_str();
+  demo_cmd->add_option("--metrics-listen", demo.metrics_listen, "metrics address")
+      ->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+  setup_logging(log_level);
+  try {
+    if (*run_cmd) return run_command(run, signals);
+    if (*check_cmd) return check_command(check);
+    if (*dev_cmd) return dev_kafka_command(dev, signals);
+    if (*gen_cmd) return generate_command(gen, signals);
+    if (*demo_cmd) return demo_command(demo, signals);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,316 @@
+#include "app/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "core/time.h"
+#include "match/request_ids.h"
+
+namespace klaxon {
+
+namespace {
+constexpr auto kPeriodicInterval = std::chrono::seconds(5);
+
+DecodeOptions decode_options(const Config& config, const Matcher& matcher) {
+  DecodeOptions o;
+  o.max_event_bytes = static_cast<size_t>(config.decode.max_event_bytes);
+  o.extra_fields = matcher.rule_set().extra_fields();
+  return o;
+}
+
+AlertOptions alert_options(const Config& config) {
+  AlertOptions o;
+  o.kibana_url = config.alert.kibana_url;
+  o.kibana_index_pattern = config.alert.kibana_index_pattern;
+  o.stack_trace_lines = static_cast<size_t>(config.alert.stack_trace_lines);
+  return o;
+}
+
+ConsumerOptions consumer_options(const Config& config) {
+  ConsumerOptions o;
+  o.bootstrap_servers = config.kafka.bootstrap_servers;
+  o.group_id = config.kafka.group_id;
+  o.topics = config.kafka.topics;
+  o.auto_offset_reset = config.kafka.auto_offset_reset;
+  o.commit_interval = config.kafka.commit_interval;
+  o.properties = config.kafka.properties;
+  return o;
+}
+
+std::string describe(const std::vector<TopicPartition>& parts) {
+  std::string s;
+  for (const auto& p : parts) {
+    if (!s.empty()) s += ", ";
+    s += p.topic + "/" + std::to_string(p.partition);
+  }
+  return s.empty() ? "none" : s;
+}
+}  // namespace
+
+Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
+                   StateStore& store, KafkaProducer& producer, PipelineProbe& probe)
+    : config_(config),
+      matcher_(std::move(matcher)),
+      store_(store),
+      producer_(producer),
+      probe_(probe),
+      alert_options_(alert_options(config)),
+      decoder_(decode_options(config, *matcher_)),
+      scratch_(*matcher_),
+      dead_letters_(producer, config.kafka.dead_letter_topic),
+      publisher_(store, producer, config.kafka.alerts_topic,
+                 [this](bool ok, const std::string& id, const std::string& error) {
+                   if (ok) {
+                     ++stats_.alerts_delivered;
+                     probe_.alerts_delivered.Increment();
+                   } else {
+                     probe_.alerts_delivery_failed.Increment();
+                     spdlog::warn("alert {} not delivered to {}: {} (kept in the outbox, retried)",
+                                  id, config_.kafka.alerts_topic, error);
+                   }
+                   if (!error.empty() && ok) spdlog::warn("alert {}: {}", id, error);
+                 }) {
+  std::vector<std::string> names;
+  for (const auto& r : matcher_->rules()) names.push_back(r.name);
+  probe_.set_rules(names);
+  rule_matches_.assign(names.size(), 0);
+  rule_alerts_.assign(names.size(), 0);
+  rule_suppressed_.assign(names.size(), 0);
+  latency_buckets_.assign(PipelineProbe::latency_buckets().size() + 1, 0);
+  for (size_t i = 0; i <= std::size(kAllDecodeErrors); ++i)
+    invalid_log_limiters_.emplace_back(config.log.invalid_event_interval);
+  consumer_ = std::make_unique<KafkaConsumer>(consumer_options(config),
+                                              static_cast<ConsumerListener&>(*this));
+  cluster_id_ = consumer_->cluster_id(std::chrono::seconds(10));
+  spdlog::info("consuming {} as group {} from {} (cluster {}), {} rules, {} patterns",
+               fmt::join(config.kafka.topics, ","), config.kafka.group_id,
+               config.kafka.bootstrap_servers, cluster_id_.empty() ? "id unknown" : cluster_id_,
+               names.size(), matcher_->pattern_count());
+}
+
+Pipeline::~Pipeline() = default;
+
+void Pipeline::run() {
+  if (size_t pending = publisher_.resend_pending(); pending > 0)
+    spdlog::info("delivering {} alerts left in the outbox by the previous run", pending);
+  MessageBatch batch;
+  std::string fatal;
+  while (!stop_.load()) {
+    batch.clear();
+    consumer_->poll_batch(static_cast<size_t>(config_.kafka.batch_size), config_.kafka.poll_timeout,
+                          batch);
+    producer_.poll(std::chrono::milliseconds(0));  // alert delivery reports
+    if (!batch.empty()) process(batch);
+    periodic(false);
+  }
+  batch.clear();
+  // Graceful stop: the batch in hand is done; wait for alerts in flight, then commit.
+  if (!producer_.flush(config_.kafka.flush_timeout))
+    spdlog::warn("{} messages still unacknowledged at shutdown; alerts stay in the outbox",
+                 producer_.in_flight());
+  consumer_->close();
+  periodic(true);
+  spdlog::info("stopped: {} events, {} matches, {} alerts, {} suppressed, {} invalid",
+               stats_.events.load(), stats_.matches.load(), stats_.alerts.load(),
+               stats_.suppressed.load(), stats_.invalid.load());
+}
+
+Pipeline::Cursor& Pipeline::cursor_for(const rd_kafka_message_t& m) {
+  for (auto& c : cursors_)
+    if (c.rkt == m.rkt && c.partition == m.partition) return c;
+  const char* topic = rd_kafka_topic_name(m.rkt);
+  for (auto& c : cursors_) {
+    if (c.partition == m.partition && c.topic == topic) {
+      c.rkt = m.rkt;
+      return c;
+    }
+  }
+  std::string stream = cluster_id_ + "/" + topic;
+  int64_t applied = store_.applied_offset(stream, m.partition);
+  cursors_.push_back(Cursor{m.rkt, m.partition, topic, stream, applied, -1});
+  return cursors_.back();
+}
+
+void Pipeline::process(MessageBatch& batch) {
+  auto started = std::chrono::steady_clock::now();
+  std::vector<int64_t> timestamps;
+  timestamps.reserve(batch.size());
+  for (const rd_kafka_message_t* m : batch) {
+    Cursor& c = cursor_for(*m);
+    c.last = std::max(c.last, m->offset);
+    if (m->offset <= c.applied) {
+      ++stats_.replayed;
+      probe_.events_replayed.Increment();
+      continue;
+    }
+    rd_kafka_timestamp_type_t type;
+    int64_t ts = rd_kafka_message_timestamp(m, &type);
+    timestamps.push_back(ts);
+    process_record(*m, c);
+  }
+  finish_batch();
+
+  int64_t durable_ms = now_ms();
+  const auto& bounds = PipelineProbe::latency_buckets();
+  std::fill(latency_buckets_.begin(), latency_buckets_.end(), 0);
+  latency_sum_ = 0;
+  for (int64_t ts : timestamps) {
+    if (ts <= 0) continue;
+    double seconds = static_cast<double>(std::max<int64_t>(0, durable_ms - ts)) / 1000.0;
+    size_t b = static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), seconds) -
+                                   bounds.begin());
+    latency_buckets_[b] += 1;
+    latency_sum_ += seconds;
+  }
+  probe_.processing_latency.ObserveMultiple(latency_buckets_, latency_sum_);
+  probe_.batch_duration.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  probe_.events_consumed.Increment(static_cast<double>(batch.size()));
+  stats_.events += batch.size();
+  ++stats_.batches;
+}
+
+void Pipeline::process_record(const rd_kafka_message_t& m, Cursor& cursor) {
+  rd_kafka_timestamp_type_t type;
+  event_.source = SourceRef{cursor.topic, m.partition, m.offset,
+                            rd_kafka_message_timestamp(&m, &type)};
+  std::string_view payload(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
+  if (DecodeError e = decoder_.decode(payload, event_); e != DecodeError::none) {
+    reject(m, e);
+    return;
+  }
+  matches_.clear();
+  matcher_->match(event_, scratch_, matches_);
+  for (const Match& match : matches_) {
+    const Rule& rule = matcher_->rules()[match.rule_index];
+    ++rule_matches_[match.rule_index];
+    request_ids_.clear();
+    extract_request_ids(event_.message, config_.alert.request_id_keys,
+                        static_cast<size_t>(config_.alert.max_request_ids), request_ids_);
+    Observation obs =
+        store_.observe(rule.name, match.group_key, event_.timestamp_ms, rule.realert, request_ids_);
+    if (!obs.alert) {
+      ++rule_suppressed_[match.rule_index];
+      continue;
+    }
+    ++rule_alerts_[match.rule_index];
+    Alert alert = make_alert(alert_options_, rule, match.group_key, event_, obs);
+    OutboxEntry entry{alert.id, alert_key(alert), to_json(alert)};
+    store_.stage_alert(entry);
+    new_alerts_.push_back(std::move(entry));
+    if (config_.alert.log_alerts) new_alert_lines_.push_back(to_log_line(alert));
+  }
+}
+
+void Pipeline::reject(const rd_kafka_message_t& m, DecodeError error) {
+  ++stats_.invalid;
+  std::string_view reason = to_string(error);
+  probe_.invalid(reason).Increment();
+  uint64_t held_back = 0;
+  if (invalid_log_limiters_[static_cast<size_t>(error)].allow(now_ms(), held_back)) {
+    spdlog::warn("invalid record {}/{}/{} ({} bytes): {}: {}; sent to {}{}",
+                 rd_kafka_topic_name(m.rkt), m.partition, m.offset, m.len, reason,
+                 decoder_.detail(), dead_letters_.topic(),
+                 held_back ? fmt::format(" ({} more with this reason since the last report)",
+                                         held_back)
+                           : std::string());
+  }
+  dead_letters_.send(m, reason, decoder_.detail());
+  ++dead_letters_in_batch_;
+}
+
+void Pipeline::finish_batch() {
+  if (dead_letters_in_batch_ > 0) {
+    uint64_t before = dead_letters_.acknowledged();
+    std::string error;
+    if (!dead_letters_.wait(config_.kafka.flush_timeout, error)) {
+      store_.discard_batch();
+      throw std::runtime_error(error + "; stopping without committing this batch");
+    }
+    probe_.dead_letters.Increment(static_cast<double>(dead_letters_.acknowledged() - before));
+    dead_letters_in_batch_ = 0;
+  }
+  for (const auto& c : cursors_)
+    if (c.last > c.applied) store_.stage_offset(c.stream, c.partition, c.last);
+  if (rocksdb::Status s = store_.commit_batch(); !s.ok()) {
+    store_.discard_batch();
+    throw std::runtime_error("state store write failed: " + s.ToString() +
+                             "; stopping without committing this batch");
+  }
+  // Durable now: deliver the alerts and let the offsets be committed.
+  for (const auto& entry : new_alerts_) publisher_.publish(entry);
+  for (const auto& line : new_alert_lines_) spdlog::warn("{}", line);
+  std::vector<std::pair<TopicPartition, int64_t>> offsets;
+  for (auto& c : cursors_) {
+    if (c.last < 0) continue;
+    c.applied = std::max(c.applied, c.last);
+    offsets.push_back({TopicPartition{c.topic, c.partition}, c.last + 1});
+    c.last = -1;
+  }
+  consumer_->store_offsets(offsets);
+  for (size_t i = 0; i < rule_matches_.size(); ++i) {
+    if (rule_matches_[i]) probe_.rule_matches[i]->Increment(static_cast<double>(rule_matches_[i]));
+    if (rule_alerts_[i]) probe_.alerts_emitted[i]->Increment(static_cast<double>(rule_alerts_[i]));
+    if (rule_suppressed_[i])
+      probe_.alerts_suppressed[i]->Increment(static_cast<double>(rule_suppressed_[i]));
+    stats_.matches += rule_matches_[i];
+    stats_.alerts += rule_alerts_[i];
+    stats_.suppressed += rule_suppressed_[i];
+    rule_matches_[i] = rule_alerts_[i] = rule_suppressed_[i] = 0;
+  }
+  new_alerts_.clear();
+  new_alert_lines_.clear();
+}
+
+void Pipeline::periodic(bool force) {
+  auto now = std::chrono::steady_clock::now();
+  if (!force && now - last_periodic_ < kPeriodicInterval) return;
+  last_periodic_ = now;
+  if (!force) publisher_.resend_pending();  // alerts whose delivery failed
+  probe_.outbox_pending.Set(static_cast<double>(store_.pending_alerts().size()));
+  probe_.state_groups.Set(static_cast<double>(store_.estimated_groups()));
+}
+
+void Pipeline::on_assigned(const std::vector<TopicPartition>& parts) {
+  probe_.partitions_assigned.Increment(static_cast<double>(parts.size()));
+  spdlog::info("assigned: {}", describe(parts));
+}
+
+void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
+  probe_.partitions_revoked.Increment(static_cast<double>(parts.size()));
+  spdlog::info("{}: {}", lost ? "lost (not committed)" : "revoked (committed)", describe(parts));
+  std::erase_if(cursors_, [&](const Cursor& c) {
+    return std::any_of(parts.begin(), parts.end(), [&](const TopicPartition& p) {
+      return p.partition == c.partition && p.topic == c.topic;
+    });
+  });
+  for (const auto& p : parts) probe_.consumer_lag(p.topic, p.partition).Set(0);
+}
+
+void Pipeline::on_commit(bool ok, const std::string& error) {
+  if (ok) {
+    probe_.commits_ok.Increment();
+    return;
+  }
+  probe_.commits_failed.Increment();
+  // Typically REBALANCE_IN_PROGRESS: the records are redelivered and skipped as applied.
+  spdlog::warn("offset commit failed: {}", error);
+}
+
+void Pipeline::on_lag(const std::string& topic, int32_t partition, int64_t lag) {
+  probe_.consumer_lag(topic, partition).Set(static_cast<double>(lag));
+}
+
+void Pipeline::on_error(const std::string& error, bool fatal) {
+  if (fatal) {
+    spdlog::critical("Kafka consumer: fatal error: {}; stopping", error);
+    request_stop();
+  } else {
+    spdlog::warn("Kafka consumer: {}", error);
+  }
+}
+
+}  // namespace klaxon
