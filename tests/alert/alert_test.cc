@@ -1,0 +1,155 @@
+#include "alert/alert.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include "core/time.h"
+
+namespace klaxon {
+namespace {
+
+Rule stack_rule() {
+  Rule r;
+  r.name = "pay-exception-stack";
+  r.severity = "critical";
+  r.description = "Java exceptions in the pay site";
+  r.group_by = GroupBy::fingerprint;
+  r.realert = std::chrono::minutes(5);
+  return r;
+}
+
+std::string long_trace(int frames) {
+  std::string m =
+      "2026-11-24 10:15:30.123 ERROR 2841 --- [exec-7] c.p.pay.service.PayService : "
+      "[reqId=5f3a9c2e71b04d1e] pay failed\n"
+      "java.lang.NullPointerException: null\n";
+  for (int i = 0; i < frames; ++i)
+    m += "\tat com.pay.service.PayService.charge" + std::to_string(i) + "(PayService.java:" +
+         std::to_string(100 + i) + ")\n";
+  m += "\t... 42 more";
+  return m;
+}
+
+struct Fixture {
+  Event event;
+  std::string message = long_trace(80);
+  Observation obs;
+  Fixture() {
+    event.message = message;
+    event.timestamp_ms = *parse_timestamp_ms("2026-11-24T10:15:30.123Z");
+    event.type = "pay-biz";
+    event.host = "pay-app-03";
+    event.path = "/data/logs/pay/pay-biz.log";
+    event.tags = {"exception_stack"};
+    event.source = SourceRef{"pay_log_topic", 2, 1234, 0};
+    obs.alert = true;
+    obs.suppressed_before = 11;
+    obs.state.count = 12;
+    obs.state.first_seen_ms = event.timestamp_ms - 600'000;
+    obs.state.last_seen_ms = event.timestamp_ms;
+    obs.state.last_alert_ms = event.timestamp_ms;
+    obs.state.request_ids = {"5f3a9c2e71b04d1e"};
+  }
+};
+
+TEST(Alert, CarriesWhatOnCallNeeds) {
+  Fixture f;
+  AlertOptions options;
+  options.kibana_url = "http://kibana.example:5601/";
+  Alert a = make_alert(options, stack_rule(), "0123456789abcdef", f.event, f.obs);
+  EXPECT_EQ(a.rule, "pay-exception-stack");
+  EXPECT_EQ(a.severity, "critical");
+  EXPECT_EQ(a.group_by, "fingerprint");
+  EXPECT_EQ(a.count, 12u);
+  EXPECT_EQ(a.suppressed_count, 11u);
+  EXPECT_EQ(a.host, "pay-app-03");
+  EXPECT_EQ(a.request_ids, std::vector<std::string>{"5f3a9c2e71b04d1e"});
+  EXPECT_EQ(a.message.find("ERROR 2841"), 24u);
+  EXPECT_EQ(a.message.find('\n'), std::string::npos);
+  EXPECT_EQ(a.exception_class, "java.lang.NullPointerException");
+  // First 50 lines of an 83-line message.
+  EXPECT_EQ(a.stack_trace_total_lines, 83u);
+  EXPECT_EQ(std::count(a.stack_trace.begin(), a.stack_trace.end(), '\n'), 49);
+  EXPECT_NE(a.stack_trace.find("charge47(PayService.java:147)"), std::string::npos);
+  EXPECT_EQ(a.stack_trace.find("charge48("), std::string::npos);
+  EXPECT_EQ(a.topic, "pay_log_topic");
+  EXPECT_EQ(a.partition, 2);
+  EXPECT_EQ(a.offset, 1234);
+  EXPECT_EQ(a.kibana_url.rfind("http://kibana.example:5601/app/discover#/?_g=", 0), 0u)
+      << a.kibana_url;
+  EXPECT_NE(a.kibana_url.find("5f3a9c2e71b04d1e"), std::string::npos);
+  EXPECT_NE(a.kibana_url.find("logstash-*"), std::string::npos);
+}
+
+TEST(Alert, IdIsDeterministicPerRuleGroupAndWindow) {
+  EXPECT_EQ(alert_id("r", "g", 1000), alert_id("r", "g", 1000));
+  EXPECT_NE(alert_id("r", "g", 1000), alert_id("r", "g", 1001));
+  EXPECT_NE(alert_id("r", "g", 1000), alert_id("r", "h", 1000));
+  EXPECT_NE(alert_id("r", "g", 1000), alert_id("s", "g", 1000));
+  Fixture f;
+  Alert a = make_alert(AlertOptions{}, stack_rule(), "k", f.event, f.obs);
+  Alert b = make_alert(AlertOptions{}, stack_rule(), "k", f.event, f.obs);
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(to_json(a), to_json(b));  // a replay produces the identical document
+}
+
+TEST(Alert, JsonRoundTripsAndIsValid) {
+  Fixture f;
+  Alert a = make_alert(AlertOptions{}, stack_rule(), "0123456789abcdef", f.event, f.obs);
+  std::string json = to_json(a);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS);
+  Alert back;
+  ASSERT_TRUE(from_json(json, back));
+  EXPECT_EQ(back.id, a.id);
+  EXPECT_EQ(back.count, a.count);
+  EXPECT_EQ(back.suppressed_count, a.suppressed_count);
+  EXPECT_EQ(back.first_seen_ms, a.first_seen_ms);
+  EXPECT_EQ(back.event_time_ms, a.event_time_ms);
+  EXPECT_EQ(back.window, a.window);
+  EXPECT_EQ(back.stack_trace, a.stack_trace);
+  EXPECT_EQ(back.top_frames, a.top_frames);
+  EXPECT_EQ(back.kibana_url, a.kibana_url);
+  EXPECT_EQ(to_json(back), json);
+  EXPECT_FALSE(from_json("{\"id\":1}", back));
+  EXPECT_FALSE(from_json("not json", back));
+}
+
+TEST(Alert, OneLineEventsHaveNoStackTrace) {
+  Fixture f;
+  f.event.message = "2026-11-24 ERROR pay-failure code=CHANNEL_TIMEOUT";
+  f.event.tags.clear();
+  Rule r = stack_rule();
+  r.group_by = GroupBy::rule;
+  Alert a = make_alert(AlertOptions{}, r, r.name, f.event, f.obs);
+  EXPECT_EQ(a.stack_trace, "");
+  EXPECT_EQ(a.stack_trace_total_lines, 0u);
+  EXPECT_EQ(a.exception_class, "");
+  EXPECT_EQ(a.group_by, "rule");
+}
+
+TEST(Alert, KibanaLinkWithoutRequestIdsFiltersOnTypeAndHost) {
+  Fixture f;
+  f.obs.state.request_ids.clear();
+  Alert a = make_alert(AlertOptions{}, stack_rule(), "k", f.event, f.obs);
+  EXPECT_NE(a.kibana_url.find("type:%22pay-biz%22%20and%20host:%22pay-app-03%22"),
+            std::string::npos)
+      << a.kibana_url;
+}
+
+TEST(Alert, TextShowsCountsAndTrace) {
+  Fixture f;
+  Alert a = make_alert(AlertOptions{}, stack_rule(), "0123456789abcdef", f.event, f.obs);
+  std::string text = to_text(a, 5);
+  EXPECT_NE(text.find("[CRITICAL] pay-exception-stack"), std::string::npos) << text;
+  EXPECT_NE(text.find("11 suppressed since the previous alert (window 5m)"), std::string::npos);
+  EXPECT_NE(text.find("java.lang.NullPointerException: null"), std::string::npos);
+  EXPECT_NE(text.find("5f3a9c2e71b04d1e"), std::string::npos);
+  std::string line = to_log_line(a);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_NE(line.find("rule=pay-exception-stack"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace klaxon

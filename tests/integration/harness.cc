@@ -1,0 +1,234 @@
+#include "integration/harness.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "source/consumer.h"
+#include "source/producer.h"
+
+namespace klaxon::testing {
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/klaxon-test-XXXXXX";
+  char* p = mkdtemp(tmpl);
+  if (p == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = p;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+KafkaCluster::KafkaCluster() : cluster_(3) {
+  for (const char* t : {"pay_log_topic", "pay_alerts", "pay_log_dead_letter"})
+    cluster_.create_topic(t, 3, 3);
+}
+
+void KafkaCluster::produce(const std::string& topic,
+                           const std::vector<std::pair<std::string, std::string>>& kv) {
+  KafkaProducer producer(ProducerOptions{bootstrap(), {}, std::chrono::milliseconds(1), true});
+  std::string error;
+  for (const auto& [k, v] : kv) ASSERT_TRUE(producer.produce(topic, k, v, {}, nullptr, &error)) << error;
+  ASSERT_TRUE(producer.flush(std::chrono::seconds(30)));
+  ASSERT_EQ(producer.failed_without_callback(), 0u);
+}
+
+namespace {
+struct RdKafkaHandle {
+  rd_kafka_t* rk = nullptr;
+  ~RdKafkaHandle() {
+    if (rk) rd_kafka_destroy(rk);
+  }
+};
+
+rd_kafka_t* plain_consumer(const std::string& bootstrap, const std::string& group) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+  rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof err);
+  rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
+  rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err);
+  return rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+}
+
+int partition_count(rd_kafka_t* rk, const std::string& topic) {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  int n = 0;
+  if (rd_kafka_metadata(rk, 0, rkt, &md, 10'000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (md->topic_cnt == 1) n = md->topics[0].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+  }
+  rd_kafka_topic_destroy(rkt);
+  return n;
+}
+}  // namespace
+
+std::vector<Record> KafkaCluster::read(const std::string& topic, size_t count,
+                                       std::chrono::milliseconds timeout) {
+  RdKafkaHandle h{plain_consumer(bootstrap(), "klaxon-test-reader")};
+  int parts = partition_count(h.rk, topic);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(parts);
+  for (int p = 0; p < parts; ++p)
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(h.rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  std::vector<Record> out;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(h.rk, 100);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      Record r;
+      r.key.assign(static_cast<const char*>(m->key), m->key ? m->key_len : 0);
+      r.value.assign(static_cast<const char*>(m->payload), m->payload ? m->len : 0);
+      r.partition = m->partition;
+      r.offset = m->offset;
+      rd_kafka_headers_t* hdrs = nullptr;
+      if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name;
+        const void* value;
+        size_t size;
+        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) ==
+                           RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i)
+          r.headers[name] = std::string(static_cast<const char*>(value), size);
+      }
+      out.push_back(std::move(r));
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(h.rk);
+  return out;
+}
+
+std::map<int32_t, int64_t> KafkaCluster::end_offsets(const std::string& topic) {
+  RdKafkaHandle h{plain_consumer(bootstrap(), "klaxon-test-watermarks")};
+  std::map<int32_t, int64_t> out;
+  int parts = partition_count(h.rk, topic);
+  for (int p = 0; p < parts; ++p) {
+    int64_t lo = 0, hi = 0;
+    rd_kafka_query_watermark_offsets(h.rk, topic.c_str(), p, &lo, &hi, 10'000);
+    out[p] = hi;
+  }
+  return out;
+}
+
+std::vector<Record> KafkaCluster::read_all(const std::string& topic) {
+  size_t total = 0;
+  for (auto [p, hi] : end_offsets(topic)) total += static_cast<size_t>(hi);
+  return read(topic, total);
+}
+
+std::map<int32_t, int64_t> KafkaCluster::committed(const std::string& group,
+                                                   const std::string& topic) {
+  RdKafkaHandle h{plain_consumer(bootstrap(), group)};
+  int parts = partition_count(h.rk, topic);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(parts);
+  for (int p = 0; p < parts; ++p) rd_kafka_topic_partition_list_add(list, topic.c_str(), p);
+  rd_kafka_committed(h.rk, list, 10'000);
+  std::map<int32_t, int64_t> out;
+  for (int i = 0; i < list->cnt; ++i) out[list->elems[i].partition] = list->elems[i].offset;
+  rd_kafka_topic_partition_list_destroy(list);
+  return out;
+}
+
+Config test_config(const KafkaCluster& cluster, const TempDir& dir, const std::string& rules_path) {
+  Config c;
+  c.kafka.bootstrap_servers = cluster.bootstrap();
+  c.kafka.commit_interval = std::chrono::milliseconds(200);
+  c.kafka.poll_timeout = std::chrono::milliseconds(50);
+  c.rules.path = rules_path;
+  c.state.dir = dir.file("state");
+  c.state.sync = false;
+  c.metrics.listen = "127.0.0.1:0";
+  c.alert.log_alerts = false;
+  return c;
+}
+
+RunningEngine::RunningEngine(const Config& config) : engine_(std::make_unique<Engine>(config)) {
+  thread_ = std::thread([this] {
+    try {
+      engine_->run();
+    } catch (const std::exception& e) {
+      error_ = e.what();
+    }
+  });
+}
+
+RunningEngine::~RunningEngine() { stop(); }
+
+void RunningEngine::stop() {
+  if (!thread_.joinable()) return;
+  engine_->stop();
+  thread_.join();
+}
+
+bool RunningEngine::wait(const std::function<bool(const PipelineStats&)>& pred,
+                         std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred(engine_->stats())) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+int http_get(int port, const std::string& path, std::string& body) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
+    ::close(fd);
+    return -1;
+  }
+  std::string response;
+  char buf[8192];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) response.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  size_t sp = response.find(' ');
+  size_t hdr_end = response.find("\r\n\r\n");
+  if (sp == std::string::npos || hdr_end == std::string::npos) return -1;
+  body = response.substr(hdr_end + 4);
+  return std::atoi(response.c_str() + sp + 1);
+}
+
+double metric_value(const std::string& exposition, const std::string& metric,
+                    const std::vector<std::string>& labels) {
+  std::istringstream in(exposition);
+  std::string line;
+  double sum = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (line.compare(0, metric.size(), metric) != 0) continue;
+    char next = line.size() > metric.size() ? line[metric.size()] : '\0';
+    if (next != '{' && next != ' ') continue;
+    bool all = true;
+    for (const auto& l : labels) all = all && line.find(l) != std::string::npos;
+    if (!all) continue;
+    sum += std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
+  }
+  return sum;
+}
+
+std::string source_path(const std::string& relative) {
+  return std::string(KLAXON_SOURCE_DIR) + "/" + relative;
+}
+
+}  // namespace klaxon::testing

@@ -1,0 +1,91 @@
+// Shared pieces of the integration tests: a mock Kafka cluster with klaxon's topics, a
+// temporary directory, producing and reading topics, committed offsets, HTTP GET, and
+// an Engine running on its own thread. Everything talks to the real librdkafka mock
+// cluster over loopback; nothing is faked.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/engine.h"
+#include "config/config.h"
+#include "source/mock_cluster.h"
+
+namespace klaxon::testing {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct Record {
+  std::string key;
+  std::string value;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  std::map<std::string, std::string> headers;
+};
+
+class KafkaCluster {
+ public:
+  KafkaCluster();
+  std::string bootstrap() const { return cluster_.bootstrap_servers(); }
+  // Produces and waits for acknowledgement; fails the test on error.
+  void produce(const std::string& topic, const std::vector<std::pair<std::string, std::string>>& kv);
+  // Reads the topic from the beginning until `count` records arrived or `timeout` passed.
+  std::vector<Record> read(const std::string& topic, size_t count,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // Reads everything currently in the topic (up to the high watermarks).
+  std::vector<Record> read_all(const std::string& topic);
+  // Committed offset per partition for the group (-1001 when none).
+  std::map<int32_t, int64_t> committed(const std::string& group, const std::string& topic);
+  // High watermark per partition.
+  std::map<int32_t, int64_t> end_offsets(const std::string& topic);
+
+ private:
+  MockCluster cluster_;
+};
+
+// A config for tests: the cluster, a state dir, metrics on a free loopback port, fast commits.
+Config test_config(const KafkaCluster& cluster, const TempDir& dir, const std::string& rules_path);
+
+// Runs an Engine on a thread until stop().
+class RunningEngine {
+ public:
+  explicit RunningEngine(const Config& config);
+  ~RunningEngine();
+  void stop();
+  Engine& engine() { return *engine_; }
+  // Waits until pred(stats) holds; false on timeout.
+  bool wait(const std::function<bool(const PipelineStats&)>& pred,
+            std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  std::string error() const { return error_; }
+
+ private:
+  std::unique_ptr<Engine> engine_;
+  std::thread thread_;
+  std::string error_;
+};
+
+// Blocking HTTP/1.1 GET against 127.0.0.1:port; returns the status line's code and body.
+int http_get(int port, const std::string& path, std::string& body);
+// Sum of every sample of `metric` whose labels contain all of `labels` ("k=\"v\"" strings).
+double metric_value(const std::string& exposition, const std::string& metric,
+                    const std::vector<std::string>& labels = {});
+
+std::string source_path(const std::string& relative);
+
+}  // namespace klaxon::testing
