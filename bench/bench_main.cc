@@ -1,0 +1,86 @@
+// klaxon-bench: decode + match throughput in process, on generated pay logs.
+// Prints one JSON object; bench/run puts it into bench/RESULTS.md.
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "decode/decoder.h"
+#include "gen/generator.h"
+#include "match/matcher.h"
+#include "match/rules_loader.h"
+
+namespace {
+
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace klaxon;
+  CLI::App app{"klaxon in-process decode+match benchmark"};
+  std::string rules_path = "rules/pay.yaml";
+  size_t events = 200'000;
+  double min_seconds = 2.0;
+  double error_ratio = 0.1;
+  app.add_option("--rules", rules_path)->capture_default_str();
+  app.add_option("--events", events, "distinct generated events")->capture_default_str();
+  app.add_option("--seconds", min_seconds, "measure at least this long")->capture_default_str();
+  app.add_option("--error-ratio", error_ratio)->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  GeneratorOptions o;
+  o.seed = 1;
+  o.error_ratio = error_ratio;
+  Generator gen(o);
+  std::vector<std::string> payloads;
+  payloads.reserve(events);
+  size_t bytes = 0;
+  for (size_t i = 0; i < events; ++i) {
+    payloads.push_back(gen.next(1795515330000 + static_cast<int64_t>(i)).payload);
+    bytes += payloads.back().size();
+  }
+  auto matcher = Matcher::compile(load_rules(rules_path));
+  Decoder decoder(DecodeOptions{1 << 20, matcher->rule_set().extra_fields()});
+  Matcher::Scratch scratch(*matcher);
+  Event event;
+  std::vector<Match> matches;
+
+  uint64_t processed = 0, matched = 0, invalid = 0;
+  double cpu0 = cpu_seconds();
+  auto t0 = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  do {
+    for (const auto& p : payloads) {
+      if (decoder.decode(p, event) != DecodeError::none) {
+        ++invalid;
+        continue;
+      }
+      matches.clear();
+      matcher->match(event, scratch, matches);
+      matched += matches.size();
+    }
+    processed += payloads.size();
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } while (elapsed < min_seconds);
+  double cpu = cpu_seconds() - cpu0;
+  double passes = static_cast<double>(processed) / static_cast<double>(payloads.size());
+  std::printf(
+      "{\"events\":%llu,\"seconds\":%.3f,\"events_per_s\":%.0f,\"mb_per_s\":%.1f,"
+      "\"cpu_s_per_million\":%.3f,\"avg_event_bytes\":%.0f,\"rules\":%zu,\"patterns\":%zu,"
+      "\"matches\":%llu,\"invalid\":%llu}\n",
+      static_cast<unsigned long long>(processed), elapsed, static_cast<double>(processed) / elapsed,
+      static_cast<double>(bytes) * passes / elapsed / 1e6, cpu / static_cast<double>(processed) * 1e6,
+      static_cast<double>(bytes) / static_cast<double>(payloads.size()), matcher->rules().size(),
+      matcher->pattern_count(), static_cast<unsigned long long>(matched),
+      static_cast<unsigned long long>(invalid));
+  return 0;
+}
