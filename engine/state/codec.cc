@@ -1,0 +1,179 @@
+#include "state/codec.h"
+
+namespace klaxon::state_codec {
+namespace {
+
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+uint64_t zigzag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+
+int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+void put_bytes(std::string& out, std::string_view s) {
+  put_varint(out, s.size());
+  out.append(s);
+}
+
+// Reads from a view, never past its end; every read returns false once input runs out.
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+
+  bool byte(uint8_t& v) {
+    if (in_.empty()) return false;
+    v = static_cast<uint8_t>(in_.front());
+    in_.remove_prefix(1);
+    return true;
+  }
+
+  bool varint(uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      uint8_t b;
+      if (!byte(b)) return false;
+      // The tenth byte may carry only the top bit of a 64-bit value.
+      if (shift == 63 && b > 1) return false;
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return true;
+    }
+    return false;
+  }
+
+  bool signed_varint(int64_t& v) {
+    uint64_t u;
+    if (!varint(u)) return false;
+    v = unzigzag(u);
+    return true;
+  }
+
+  bool bytes(std::string& out) {
+    uint64_t n;
+    if (!varint(n) || n > in_.size()) return false;
+    out.assign(in_.data(), static_cast<size_t>(n));
+    in_.remove_prefix(static_cast<size_t>(n));
+    return true;
+  }
+
+  size_t remaining() const { return in_.size(); }
+
+ private:
+  std::string_view in_;
+};
+
+}  // namespace
+
+void group_key_into(std::string& out, std::string_view rule, std::string_view group_key) {
+  out.clear();
+  out.reserve(kGroupPrefix.size() + rule.size() + 1 + group_key.size());
+  out.append(kGroupPrefix);
+  out.append(rule);
+  out.push_back('\x1f');
+  out.append(group_key);
+}
+
+std::string group_key(std::string_view rule, std::string_view group_key) {
+  std::string out;
+  group_key_into(out, rule, group_key);
+  return out;
+}
+
+std::string encode_fixed64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+  return out;
+}
+
+bool decode_fixed64(std::string_view in, uint64_t& v) {
+  if (in.size() != 8) return false;
+  v = 0;
+  for (char c : in) v = (v << 8) | static_cast<unsigned char>(c);
+  return true;
+}
+
+std::string outbox_key(uint64_t seq) {
+  std::string out(kOutboxPrefix);
+  out += encode_fixed64(seq);
+  return out;
+}
+
+bool decode_outbox_key(std::string_view key, uint64_t& seq) {
+  if (!key.starts_with(kOutboxPrefix)) return false;
+  return decode_fixed64(key.substr(kOutboxPrefix.size()), seq);
+}
+
+std::string alert_index_key(std::string_view alert_id) {
+  std::string out(kAlertIndexPrefix);
+  out.append(alert_id);
+  return out;
+}
+
+std::string offset_key(std::string_view stream, int32_t partition) {
+  std::string out(kOffsetPrefix);
+  out.append(stream);
+  out.push_back('\x1f');
+  out += std::to_string(partition);
+  return out;
+}
+
+// Group value: version, count, suppressed, first_seen, last_seen, last_alert (times
+// zigzag varints), number of request ids, then each id length-prefixed.
+void encode_group(const GroupState& state, std::string& out) {
+  out.clear();
+  out.push_back(static_cast<char>(kGroupVersion));
+  put_varint(out, state.count);
+  put_varint(out, state.suppressed);
+  put_varint(out, zigzag(state.first_seen_ms));
+  put_varint(out, zigzag(state.last_seen_ms));
+  put_varint(out, zigzag(state.last_alert_ms));
+  put_varint(out, state.request_ids.size());
+  for (const auto& id : state.request_ids) put_bytes(out, id);
+}
+
+bool decode_group(std::string_view in, GroupState& out) {
+  Reader r(in);
+  uint8_t version;
+  if (!r.byte(version) || version != kGroupVersion) return false;
+  GroupState s;
+  uint64_t ids;
+  if (!r.varint(s.count) || !r.varint(s.suppressed) || !r.signed_varint(s.first_seen_ms) ||
+      !r.signed_varint(s.last_seen_ms) || !r.signed_varint(s.last_alert_ms) || !r.varint(ids))
+    return false;
+  // Each id takes at least its length byte, so a larger count cannot be genuine.
+  if (ids > r.remaining()) return false;
+  s.request_ids.resize(static_cast<size_t>(ids));
+  for (auto& id : s.request_ids)
+    if (!r.bytes(id)) return false;
+  if (r.remaining() != 0) return false;
+  out = std::move(s);
+  return true;
+}
+
+// Outbox value: version, alert id, Kafka key, document, each length-prefixed.
+void encode_outbox(const OutboxEntry& entry, std::string& out) {
+  out.clear();
+  out.push_back(static_cast<char>(kOutboxVersion));
+  put_bytes(out, entry.alert_id);
+  put_bytes(out, entry.key);
+  put_bytes(out, entry.document);
+}
+
+bool decode_outbox(std::string_view in, OutboxEntry& out) {
+  Reader r(in);
+  uint8_t version;
+  if (!r.byte(version) || version != kOutboxVersion) return false;
+  OutboxEntry e;
+  if (!r.bytes(e.alert_id) || !r.bytes(e.key) || !r.bytes(e.document) || r.remaining() != 0)
+    return false;
+  out = std::move(e);
+  return true;
+}
+
+}  // namespace klaxon::state_codec

@@ -1,0 +1,54 @@
+// Keys and values of the state database (internal to engine/state; exposed for its tests).
+//
+// Key layout, one RocksDB default column family, a one-letter prefix and 0x1f per kind:
+//   g\x1f<rule>\x1f<group key>      -> GroupState            (encode_group)
+//   o\x1f<seq, 8 bytes big-endian>  -> OutboxEntry           (encode_outbox), oldest first
+//   a\x1f<alert id>                 -> seq, 8 bytes big-endian (index for remove_alert)
+//   p\x1f<stream>\x1f<partition>    -> offset, 8 bytes big-endian two's complement
+//   m\x1fgroups                     -> number of group keys, 8 bytes big-endian
+// Rule names and stream names must not contain 0x1f; group keys and alert ids may hold
+// any bytes since they end the key.
+//
+// Values start with a version byte. Decoders never read past the input and return false on
+// anything they do not fully understand: unknown version, truncation, trailing bytes,
+// oversized counts.
+//
+// Pure functions; safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "state/state_store.h"
+
+namespace klaxon::state_codec {
+
+inline constexpr std::string_view kGroupPrefix = "g\x1f";
+inline constexpr std::string_view kOutboxPrefix = "o\x1f";
+inline constexpr std::string_view kAlertIndexPrefix = "a\x1f";
+inline constexpr std::string_view kOffsetPrefix = "p\x1f";
+inline constexpr std::string_view kGroupCountKey = "m\x1fgroups";
+
+inline constexpr uint8_t kGroupVersion = 1;
+inline constexpr uint8_t kOutboxVersion = 1;
+
+// Keys. The *_into forms reuse `out` to avoid allocating on the hot path.
+void group_key_into(std::string& out, std::string_view rule, std::string_view group_key);
+std::string group_key(std::string_view rule, std::string_view group_key);
+std::string outbox_key(uint64_t seq);
+bool decode_outbox_key(std::string_view key, uint64_t& seq);
+std::string alert_index_key(std::string_view alert_id);
+std::string offset_key(std::string_view stream, int32_t partition);
+
+// 8-byte big-endian integers (offsets, sequence numbers, the group count).
+std::string encode_fixed64(uint64_t v);
+bool decode_fixed64(std::string_view in, uint64_t& v);
+
+void encode_group(const GroupState& state, std::string& out);
+bool decode_group(std::string_view in, GroupState& out);
+
+void encode_outbox(const OutboxEntry& entry, std::string& out);
+bool decode_outbox(std::string_view in, OutboxEntry& out);
+
+}  // namespace klaxon::state_codec

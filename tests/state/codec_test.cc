@@ -1,0 +1,137 @@
+#include "state/codec.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace klaxon {
+namespace {
+
+using namespace state_codec;
+
+GroupState sample_group() {
+  GroupState g;
+  g.count = 300;
+  g.suppressed = 1ULL << 40;
+  g.first_seen_ms = -5;  // negative times survive the zigzag encoding
+  g.last_seen_ms = 1'764'000'000'123;
+  g.last_alert_ms = std::numeric_limits<int64_t>::min();
+  g.request_ids = {"req-1", "", std::string("bin\0\x1f\xff", 6), std::string(200, 'x')};
+  return g;
+}
+
+TEST(GroupCodec, RoundTrips) {
+  GroupState in = sample_group();
+  std::string bytes;
+  encode_group(in, bytes);
+  EXPECT_EQ(bytes[0], static_cast<char>(kGroupVersion));
+  GroupState out;
+  ASSERT_TRUE(decode_group(bytes, out));
+  EXPECT_EQ(out, in);
+
+  GroupState empty;
+  encode_group(empty, bytes);
+  ASSERT_TRUE(decode_group(bytes, out));
+  EXPECT_EQ(out, empty);
+}
+
+TEST(GroupCodec, RejectsEveryTruncation) {
+  std::string bytes;
+  encode_group(sample_group(), bytes);
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    GroupState out;
+    out.count = 77;
+    EXPECT_FALSE(decode_group(std::string_view(bytes).substr(0, n), out)) << "length " << n;
+    EXPECT_EQ(out.count, 77u) << "output touched on failure, length " << n;
+  }
+}
+
+TEST(GroupCodec, RejectsTrailingBytesAndUnknownVersion) {
+  std::string bytes;
+  encode_group(sample_group(), bytes);
+  GroupState out;
+  EXPECT_FALSE(decode_group(bytes + "x", out));
+  std::string other_version = bytes;
+  other_version[0] = static_cast<char>(kGroupVersion + 1);
+  EXPECT_FALSE(decode_group(other_version, out));
+  EXPECT_FALSE(decode_group("garbage that is not a group", out));
+}
+
+TEST(GroupCodec, RejectsOversizedCountsAndVarints) {
+  GroupState out;
+  // version, five zero fields, then an id count far beyond the bytes that follow.
+  std::string huge_count = std::string("\x01\x00\x00\x00\x00\x00", 6) + "\xff\xff\xff\xff\x0f";
+  EXPECT_FALSE(decode_group(huge_count, out));
+  // An id whose length runs past the end.
+  std::string long_id = std::string("\x01\x00\x00\x00\x00\x00\x01", 7) + "\x10" + "abc";
+  EXPECT_FALSE(decode_group(long_id, out));
+  // A varint of eleven bytes, and one whose tenth byte overflows 64 bits.
+  std::string too_long = "\x01" + std::string(10, '\x80') + "\x01";
+  EXPECT_FALSE(decode_group(too_long, out));
+  std::string overflow = "\x01" + std::string(9, '\xff') + "\x02";
+  EXPECT_FALSE(decode_group(overflow, out));
+}
+
+TEST(GroupCodec, DecodesTheLargestVarint) {
+  GroupState in;
+  in.count = std::numeric_limits<uint64_t>::max();
+  in.last_alert_ms = std::numeric_limits<int64_t>::max();
+  std::string bytes;
+  encode_group(in, bytes);
+  GroupState out;
+  ASSERT_TRUE(decode_group(bytes, out));
+  EXPECT_EQ(out, in);
+}
+
+TEST(OutboxCodec, RoundTripsAndRejectsTruncation) {
+  OutboxEntry in{"alert-1", "rule/key", R"({"id":"alert-1","n":1})"};
+  std::string bytes;
+  encode_outbox(in, bytes);
+  OutboxEntry out;
+  ASSERT_TRUE(decode_outbox(bytes, out));
+  EXPECT_EQ(out.alert_id, in.alert_id);
+  EXPECT_EQ(out.key, in.key);
+  EXPECT_EQ(out.document, in.document);
+  for (size_t n = 0; n < bytes.size(); ++n)
+    EXPECT_FALSE(decode_outbox(std::string_view(bytes).substr(0, n), out)) << "length " << n;
+  EXPECT_FALSE(decode_outbox(bytes + "x", out));
+}
+
+TEST(Keys, OutboxKeysSortBySequence) {
+  const uint64_t seqs[] = {
+      0, 1, 255, 256, 65'535, 1ULL << 32, std::numeric_limits<uint64_t>::max()};
+  for (size_t i = 1; i < std::size(seqs); ++i)
+    EXPECT_LT(outbox_key(seqs[i - 1]), outbox_key(seqs[i])) << seqs[i];
+  uint64_t seq = 0;
+  ASSERT_TRUE(decode_outbox_key(outbox_key(1ULL << 40), seq));
+  EXPECT_EQ(seq, 1ULL << 40);
+  EXPECT_FALSE(
+      decode_outbox_key("o\x1f"
+                        "short",
+                        seq));
+  EXPECT_FALSE(decode_outbox_key(alert_index_key("12345678"), seq));
+}
+
+TEST(Keys, KindsDoNotOverlap) {
+  EXPECT_EQ(group_key("rule", "k"), std::string("g\x1frule\x1fk"));
+  EXPECT_EQ(offset_key("cluster/logs", 3), std::string("p\x1f"
+                                                       "cluster/logs\x1f"
+                                                       "3"));
+  EXPECT_EQ(alert_index_key("id"), std::string("a\x1fid"));
+  EXPECT_NE(offset_key("s", 1), offset_key("s", 11));
+  EXPECT_NE(group_key("r", "k1"), group_key("r1", "k"));
+}
+
+TEST(Fixed64, RoundTripsAndChecksLength) {
+  uint64_t v = 0;
+  ASSERT_TRUE(decode_fixed64(encode_fixed64(0x0102030405060708ULL), v));
+  EXPECT_EQ(v, 0x0102030405060708ULL);
+  EXPECT_EQ(encode_fixed64(1), std::string("\0\0\0\0\0\0\0\x01", 8));
+  EXPECT_FALSE(decode_fixed64("1234567", v));
+  EXPECT_FALSE(decode_fixed64("123456789", v));
+}
+
+}  // namespace
+}  // namespace klaxon
