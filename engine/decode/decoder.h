@@ -5,9 +5,22 @@
 // is still an event: its whole text is the message. Records that cannot be trusted are
 // rejected with a DecodeError and never crash the engine.
 //
+// Checks, in this order: size (oversized), blank (empty), UTF-8 of the whole payload
+// (invalid_utf8), then either a plain line (first non-blank byte is not '{') or exactly one
+// JSON object, validated in full: every value is walked, including fields nobody reads, and
+// nothing but whitespace may follow the object (malformed_json). A syntax error anywhere
+// outranks a wrongly typed standard field (bad_field). Nesting is limited to simdjson's
+// default max depth (1024 levels, the top-level object counting as one); deeper is
+// malformed_json. When a key appears twice the last occurrence wins. Standard fields are
+// never copied into Event::fields, even when extra_fields names them.
+//
 // Thread: one Decoder per pipeline thread (it owns a simdjson parser and buffers).
-// Ownership: views in the decoded Event point into the payload or this decoder's buffers
-// and stay valid until the next decode() on this decoder.
+// Ownership: views in the decoded Event point into this decoder's buffers (its padded copy
+// of the payload, and the parser's string buffer for strings that had escapes), never into
+// `payload`; they stay valid until the next decode() on this decoder.
+// Allocation: the buffers grow to the largest record seen and are reused; decoding an event
+// no larger than earlier ones allocates nothing (Event::tags and Event::fields are cleared,
+// not shrunk).
 #pragma once
 
 #include <simdjson.h>
@@ -46,18 +59,24 @@ class Decoder {
   explicit Decoder(DecodeOptions options);
 
   // Decodes `payload` into `event` (whose SourceRef the caller has set, and which is reset
-  // here except for that). On error, `detail()` says what was wrong in words.
+  // here except for that). On error, `detail()` says what was wrong in words and the event
+  // is left reset.
   DecodeError decode(std::string_view payload, Event& event);
 
   // Human-readable detail of the last error, e.g. "TAPE_ERROR at field 'tags'".
+  // Empty after a successful decode.
   const std::string& detail() const { return detail_; }
 
  private:
+  DecodeError decode_plain(size_t length, Event& event);
+  DecodeError decode_json(size_t length, Event& event);
+  // Copies `payload` into padded_, followed by SIMDJSON_PADDING zero bytes.
+  void copy_padded(std::string_view payload);
+
   DecodeOptions options_;
   simdjson::ondemand::parser parser_;
   std::string padded_;  // payload copy with SIMDJSON_PADDING bytes after it
   std::string detail_;
-  std::string raw_buffer_;  // raw JSON text of extra fields that are objects/arrays/numbers
 };
 
 }  // namespace klaxon
