@@ -1,1 +1,66 @@
-// placeholder until the stage is written
+// For each key K, every occurrence of K that is not preceded by an identifier character
+// ([A-Za-z0-9_]) and is followed by one of
+//   K=VALUE   K:VALUE   K: VALUE   "K":"VALUE"   "K": "VALUE"   "K": 123
+// (blanks after ':' are skipped) yields VALUE: the longest run of [A-Za-z0-9._:-], without
+// trailing ':' or '.'. Empty values are ignored, values already in `out` are not repeated,
+// and the scan stops once `out` holds `max` entries. Keys are matched case-sensitively.
+#include "match/request_ids.h"
+
+#include <algorithm>
+
+namespace klaxon {
+
+namespace {
+
+bool is_ident(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+bool is_value(char c) { return is_ident(c) || c == '.' || c == ':' || c == '-'; }
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+// The value after the key at [pos, pos + key_size), or empty when the syntax does not fit.
+std::string_view value_after(std::string_view m, size_t pos, size_t key_size) {
+  size_t i = pos + key_size;
+  bool quoted = pos > 0 && m[pos - 1] == '"' && i < m.size() && m[i] == '"';
+  if (quoted) {
+    ++i;  // closing quote of the key
+    if (i >= m.size() || m[i] != ':') return {};
+    ++i;
+    while (i < m.size() && is_blank(m[i])) ++i;
+    if (i < m.size() && m[i] == '"') ++i;  // a JSON string; a bare JSON number is taken too
+  } else if (i < m.size() && m[i] == '=') {
+    ++i;
+  } else if (i < m.size() && m[i] == ':') {
+    ++i;
+    while (i < m.size() && is_blank(m[i])) ++i;
+  } else {
+    return {};
+  }
+  size_t end = i;
+  while (end < m.size() && is_value(m[end])) ++end;
+  while (end > i && (m[end - 1] == ':' || m[end - 1] == '.')) --end;
+  return m.substr(i, end - i);
+}
+
+}  // namespace
+
+void extract_request_ids(std::string_view message, const std::vector<std::string>& keys, size_t max,
+                         std::vector<std::string>& out) {
+  for (const auto& key : keys) {
+    if (key.empty()) continue;
+    size_t pos = 0;
+    while (out.size() < max && (pos = message.find(key, pos)) != std::string_view::npos) {
+      size_t at = pos;
+      pos += key.size();
+      if (at > 0 && is_ident(message[at - 1])) continue;
+      std::string_view value = value_after(message, at, key.size());
+      if (value.empty()) continue;
+      if (std::find(out.begin(), out.end(), value) == out.end()) out.emplace_back(value);
+    }
+    if (out.size() >= max) return;
+  }
+}
+
+}  // namespace klaxon

@@ -1,0 +1,332 @@
+#include "match/matcher.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "match/fingerprint.h"
+#include "match/rules_loader.h"
+
+namespace klaxon {
+namespace {
+
+std::shared_ptr<const Matcher> compile_text(const std::string& yaml) {
+  return Matcher::compile(parse_rules(yaml, "rules.yaml"));
+}
+
+std::string compile_problems(const std::string& yaml) {
+  try {
+    compile_text(yaml);
+  } catch (const LoadError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+Event make_event(std::string_view message, std::string_view type = "pay-biz",
+                 std::vector<std::string_view> tags = {}) {
+  Event e;
+  e.message = message;
+  e.type = type;
+  e.tags = std::move(tags);
+  e.host = "pay-web-1";
+  return e;
+}
+
+// Names of the rules `event` matches, in rule order.
+std::vector<std::string> matched(const Matcher& m, Matcher::Scratch& s, const Event& event) {
+  std::vector<Match> out;
+  m.match(event, s, out);
+  std::vector<std::string> names;
+  for (const auto& x : out) names.push_back(m.rules()[x.rule_index].name);
+  return names;
+}
+
+using Names = std::vector<std::string>;
+
+TEST(Matcher, SelectsByType) {
+  auto m = compile_text("rules:\n  - name: r\n    filter: {type: [pay-biz, pay-debug]}\n");
+  Matcher::Scratch s(*m);
+  EXPECT_EQ(matched(*m, s, make_event("x", "pay-biz")), Names{"r"});
+  EXPECT_EQ(matched(*m, s, make_event("x", "pay-debug")), Names{"r"});
+  EXPECT_EQ(matched(*m, s, make_event("x", "nginx")), Names{});
+  EXPECT_EQ(matched(*m, s, make_event("x", "")), Names{});
+}
+
+TEST(Matcher, SelectsByTags) {
+  auto m = compile_text(R"(rules:
+  - name: all
+    filter: {tags: {all: [a, b]}}
+  - name: any
+    filter: {tags: {any: [a, b]}}
+  - name: none
+    filter: {tags: {none: [a, b]}}
+)");
+  Matcher::Scratch s(*m);
+  EXPECT_EQ(matched(*m, s, make_event("x", "t", {"a", "b", "c"})), (Names{"all", "any"}));
+  EXPECT_EQ(matched(*m, s, make_event("x", "t", {"b"})), Names{"any"});
+  EXPECT_EQ(matched(*m, s, make_event("x", "t", {"c"})), Names{"none"});
+  EXPECT_EQ(matched(*m, s, make_event("x", "t", {})), Names{"none"});
+}
+
+TEST(Matcher, SelectsByFields) {
+  auto m = compile_text(R"(rules:
+  - name: prod
+    filter:
+      fields:
+        env: [prod, staging]
+        host: pay-web-1
+)");
+  Matcher::Scratch s(*m);
+  Event e = make_event("x");
+  EXPECT_EQ(matched(*m, s, e), Names{}) << "a field the event lacks does not select";
+  e.fields = {{"env", "prod"}};
+  EXPECT_EQ(matched(*m, s, e), Names{"prod"});
+  e.fields = {{"env", "staging"}};
+  EXPECT_EQ(matched(*m, s, e), Names{"prod"});
+  e.fields = {{"env", "dev"}};
+  EXPECT_EQ(matched(*m, s, e), Names{});
+  e.fields = {{"env", "prod"}};
+  e.host = "pay-web-2";
+  EXPECT_EQ(matched(*m, s, e), Names{});
+}
+
+TEST(Matcher, MatchPatternsAndExcludeVeto) {
+  auto m = compile_text(R"(rules:
+  - name: errors
+    message:
+      match: ['\bERROR\b', 'FATAL']
+      exclude: ['HealthCheck', 'Broken pipe']
+)");
+  Matcher::Scratch s(*m);
+  EXPECT_EQ(matched(*m, s, make_event("2026-01-01 ERROR charge failed")), Names{"errors"});
+  EXPECT_EQ(matched(*m, s, make_event("FATAL out of memory")), Names{"errors"});
+  EXPECT_EQ(matched(*m, s, make_event("ERRORS are words")), Names{});
+  EXPECT_EQ(matched(*m, s, make_event("INFO paid")), Names{});
+  EXPECT_EQ(matched(*m, s, make_event("ERROR HealthCheck failed")), Names{});
+  EXPECT_EQ(matched(*m, s, make_event("ERROR write: Broken pipe")), Names{});
+  EXPECT_EQ(matched(*m, s, make_event("ERROR charge failed")), Names{"errors"})
+      << "hits of an earlier scan must not leak into the next";
+}
+
+TEST(Matcher, PatternsSeeEveryLineOfTheMessage) {
+  auto m = compile_text("rules:\n  - name: r\n    message: {match: ['^Caused by: java\\.sql']}\n");
+  Matcher::Scratch s(*m);
+  EXPECT_EQ(matched(*m, s, make_event("ERROR x\n\tat a.B.c(B.java:1)\nCaused by: java.sql.E: y")),
+            Names{"r"});
+}
+
+TEST(Matcher, CaseInsensitive) {
+  auto m = compile_text(R"(rules:
+  - name: ci
+    message: {match: ['error'], exclude: ['healthcheck'], case_insensitive: true}
+  - name: cs
+    message: {match: ['error']}
+)");
+  Matcher::Scratch s(*m);
+  EXPECT_EQ(matched(*m, s, make_event("ERROR x")), Names{"ci"});
+  EXPECT_EQ(matched(*m, s, make_event("error x")), (Names{"ci", "cs"}));
+  EXPECT_EQ(matched(*m, s, make_event("ERROR HEALTHCHECK")), Names{});
+}
+
+TEST(Matcher, RuleWithoutPatternsMatchesEverySelectedEventWithoutScanning) {
+  auto m = compile_text("rules:\n  - name: stacks\n    filter: {tags: {all: [exception_stack]}}\n");
+  EXPECT_EQ(m->pattern_count(), 0u);
+  Matcher::Scratch s(*m);
+  EXPECT_EQ(matched(*m, s, make_event("anything", "t", {"exception_stack"})), Names{"stacks"});
+  EXPECT_EQ(matched(*m, s, make_event("anything")), Names{});
+  EXPECT_EQ(s.scans(), 0u);
+}
+
+TEST(Matcher, ExcludeOnlyRuleMatchesUnlessVetoed) {
+  auto m = compile_text("rules:\n  - name: r\n    message: {exclude: ['Broken pipe']}\n");
+  Matcher::Scratch s(*m);
+  EXPECT_EQ(matched(*m, s, make_event("anything")), Names{"r"});
+  EXPECT_EQ(matched(*m, s, make_event("Broken pipe")), Names{});
+}
+
+TEST(Matcher, OneEventCanMatchSeveralRules) {
+  auto m = compile_text(R"(rules:
+  - name: a
+    message: {match: [ERROR]}
+  - name: b
+    message: {match: [charge]}
+  - name: c
+    message: {match: [refund]}
+  - name: d
+)");
+  Matcher::Scratch s(*m);
+  std::vector<Match> out{Match{99, "kept"}};
+  m->match(make_event("ERROR charge failed"), s, out);
+  ASSERT_EQ(out.size(), 4u) << "appends, does not clear";
+  EXPECT_EQ(out[0].rule_index, 99u);
+  EXPECT_EQ(out[1].rule_index, 0u);
+  EXPECT_EQ(out[2].rule_index, 1u);
+  EXPECT_EQ(out[3].rule_index, 3u);
+  EXPECT_EQ(s.scans(), 1u) << "one scan serves every rule";
+}
+
+TEST(Matcher, UnselectedEventsAreNotScanned) {
+  auto m = compile_text(R"(rules:
+  - name: biz-errors
+    filter: {type: pay-biz}
+    message: {match: [ERROR]}
+  - name: stacks
+    filter: {tags: {all: [exception_stack]}}
+)");
+  Matcher::Scratch s(*m);
+  EXPECT_EQ(matched(*m, s, make_event("ERROR x", "nginx")), Names{});
+  EXPECT_EQ(s.scans(), 0u);
+  EXPECT_EQ(matched(*m, s, make_event("ERROR x", "nginx", {"exception_stack"})), Names{"stacks"});
+  EXPECT_EQ(s.scans(), 0u) << "the selected rule has no patterns";
+  EXPECT_EQ(matched(*m, s, make_event("ERROR x", "pay-biz")), Names{"biz-errors"});
+  EXPECT_EQ(s.scans(), 1u);
+}
+
+TEST(Matcher, GroupKeys) {
+  auto m = compile_text(R"(rules:
+  - name: by-rule
+  - name: by-fingerprint
+    group_by: fingerprint
+  - name: by-host
+    group_by: host
+  - name: by-merchant
+    query_key: merchant
+)");
+  Matcher::Scratch s(*m);
+  std::string_view trace =
+      "2026-01-01 ERROR failed\njava.lang.IllegalStateException: x\n\tat com.pay.A.b(A.java:1)";
+  Event e = make_event(trace);
+  std::vector<Match> out;
+  m->match(e, s, out);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].group_key, "by-rule");
+  EXPECT_EQ(out[1].group_key, fingerprint(trace).hash);
+  EXPECT_EQ(out[2].group_key, "pay-web-1");
+  EXPECT_EQ(out[3].group_key, "(missing)");
+  e.fields = {{"merchant", "m-42"}};
+  out.clear();
+  m->match(e, s, out);
+  EXPECT_EQ(out[3].group_key, "m-42");
+
+  out.clear();
+  m->match(make_event("ERROR no trace here"), s, out);
+  EXPECT_EQ(out[1].group_key.size(), 16u) << "a message without a trace still has a fingerprint";
+}
+
+TEST(Matcher, EmptyRuleSet) {
+  auto m = Matcher::compile(RuleSet{});
+  Matcher::Scratch s(*m);
+  std::vector<Match> out;
+  m->match(make_event("ERROR x"), s, out);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(m->pattern_count(), 0u);
+  auto m2 = compile_text("rules: []\n");
+  Matcher::Scratch s2(*m2);
+  m2->match(make_event("ERROR x"), s2, out);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(Matcher, RejectedPatternsNameFileLineRuleAndPattern) {
+  EXPECT_EQ(compile_problems(R"(rules:
+  - name: fine
+    message: {match: [ok]}
+  - name: backref
+    message:
+      match:
+        - 'ERROR'
+        - '(a)\1'
+  - name: lookahead
+    message:
+      exclude: ['(?=x)']
+)"),
+            "rules.yaml:8: rules[1].message.match[1]: rule 'backref': Hyperscan rejects pattern "
+            "'(a)\\1': Back-references are unsupported.\n"
+            "rules.yaml:11: rules[2].message.exclude[0]: rule 'lookahead': Hyperscan rejects "
+            "pattern '(?=x)': Zero-width assertions are not supported.");
+}
+
+TEST(Matcher, PatternMatchingTheEmptyStringIsRejected) {
+  EXPECT_EQ(compile_problems("rules:\n  - name: everything\n    message:\n      match: ['.*']\n"),
+            "rules.yaml:4: rules[0].message.match[0]: rule 'everything': Hyperscan rejects "
+            "pattern '.*': Pattern matches empty buffer; use HS_FLAG_ALLOWEMPTY to enable "
+            "support.");
+}
+
+TEST(Matcher, RuleIndexInErrorsCountsWithinEachFile) {
+  RuleSet set = parse_rules("rules:\n  - name: a\n  - name: b\n", "a.yaml");
+  RuleSet more = parse_rules("rules:\n  - name: c\n    message: {match: ['(a)\\1']}\n", "b.yaml");
+  set.rules.push_back(more.rules[0]);
+  set.files.push_back("b.yaml");
+  try {
+    Matcher::compile(set);
+    FAIL() << "compiled";
+  } catch (const LoadError& e) {
+    EXPECT_STREQ(e.what(),
+                 "b.yaml:3: rules[0].message.match[0]: rule 'c': Hyperscan rejects pattern "
+                 "'(a)\\1': Back-references are unsupported.");
+  }
+}
+
+// rules/pay.yaml against events as the generator and Logstash produce them.
+class PayRules : public ::testing::Test {
+ protected:
+  PayRules() : m_(Matcher::compile(load_rules(KLAXON_SOURCE_DIR "/rules/pay.yaml"))), s_(*m_) {}
+  std::vector<Match> run(const Event& e) {
+    std::vector<Match> out;
+    m_->match(e, s_, out);
+    return out;
+  }
+  std::shared_ptr<const Matcher> m_;
+  Matcher::Scratch s_;
+};
+
+TEST_F(PayRules, ErrorLineMatchesPayErrorLog) {
+  for (std::string_view type : {"pay-biz", "pay-debug"}) {
+    auto out = run(make_event(
+        "2026-11-24 10:15:30.123 ERROR [http-nio-8080-exec-3] c.p.ChannelClient - channel "
+        "timeout reqId=9f1c2a orderId=20261124001",
+        type));
+    ASSERT_EQ(out.size(), 1u) << type;
+    EXPECT_EQ(m_->rules()[out[0].rule_index].name, "pay-error-log");
+    EXPECT_EQ(out[0].group_key, "pay-error-log");
+  }
+  EXPECT_TRUE(run(make_event("2026-11-24 ERROR [main] x - boom", "nginx")).empty());
+}
+
+TEST_F(PayRules, NoiseIsExcluded) {
+  for (std::string_view noise :
+       {"2026-11-24 ERROR [exec-1] c.p.Web - write failed: java.io.IOException: Broken pipe",
+        "2026-11-24 ERROR [exec-1] c.p.Web - HealthCheck failed",
+        "2026-11-24 ERROR [exec-1] c.p.Web - org.apache.catalina.connector.ClientAbortException",
+        "2026-11-24 ERROR [exec-1] c.p.Pay - declined merchant=test-merchant"}) {
+    EXPECT_TRUE(run(make_event(noise)).empty()) << noise;
+    EXPECT_TRUE(run(make_event(noise, "pay-biz", {"exception_stack"})).empty()) << noise;
+  }
+}
+
+TEST_F(PayRules, ExceptionStackMatchesPayExceptionStackByFingerprint) {
+  std::string_view trace =
+      "2026-11-24 10:15:30.123 ERROR [exec-7] c.p.PayService - charge failed reqId=77aa\n"
+      "java.lang.NullPointerException: null\n"
+      "\tat com.pay.service.PayService.charge(PayService.java:88)\n"
+      "\tat com.pay.web.PayController.pay(PayController.java:41)\n"
+      "\tat org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet.java:897)";
+  auto out = run(make_event(trace, "pay-biz", {"exception_stack", "multiline"}));
+  ASSERT_EQ(out.size(), 1u) << "tags none [exception_stack] keeps pay-error-log out";
+  EXPECT_EQ(m_->rules()[out[0].rule_index].name, "pay-exception-stack");
+  EXPECT_EQ(out[0].group_key, fingerprint(trace).hash);
+
+  out = run(make_event(trace, "some-other-app", {"exception_stack"}));
+  ASSERT_EQ(out.size(), 1u) << "every exception_stack event, whatever its type";
+}
+
+TEST_F(PayRules, InfoLineMatchesNothing) {
+  EXPECT_TRUE(run(make_event("2026-11-24 INFO [exec-1] c.p.PayService - pay success "
+                             "orderId=1 reqId=2"))
+                  .empty());
+  EXPECT_TRUE(
+      run(make_event("2026-11-24 WARN [exec-1] c.p.PayService - declined: ERRORCODE=5")).empty());
+}
+
+}  // namespace
+}  // namespace klaxon

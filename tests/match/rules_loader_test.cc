@@ -1,0 +1,353 @@
+#include "match/rules_loader.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace klaxon {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string problems_of(const std::string& yaml, const std::string& file = "rules.yaml") {
+  try {
+    parse_rules(yaml, file);
+  } catch (const LoadError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string load_problems(const std::string& path) {
+  try {
+    load_rules(path);
+  } catch (const LoadError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// A fresh directory under the system temp dir, removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "klaxon-rules-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::string p = (fs::path(path_) / name).string();
+    std::ofstream(p) << text;
+    return p;
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(RulesLoader, ReadsEveryKey) {
+  RuleSet set = parse_rules(R"(rules:
+  - name: pay-exception-stack
+    description: Java exceptions
+    severity: critical
+    type: any
+    filter:
+      type: [pay-biz, pay-debug]
+      tags:
+        all: [exception_stack]
+        any: prod
+        none: [healthcheck, canary]
+      fields:
+        env: prod
+        region: [cn-east, cn-north]
+    message:
+      match: ['\bERROR\b', 'FATAL']
+      exclude: 'HealthCheck'
+      case_insensitive: true
+    group_by: fingerprint
+    realert: 90s
+)",
+                            "rules.yaml");
+  ASSERT_EQ(set.rules.size(), 1u);
+  EXPECT_EQ(set.files, std::vector<std::string>{"rules.yaml"});
+  const Rule& r = set.rules[0];
+  EXPECT_EQ(r.name, "pay-exception-stack");
+  EXPECT_EQ(r.file, "rules.yaml");
+  EXPECT_EQ(r.line, 2);
+  EXPECT_EQ(r.description, "Java exceptions");
+  EXPECT_EQ(r.severity, "critical");
+  EXPECT_EQ(r.types, (std::vector<std::string>{"pay-biz", "pay-debug"}));
+  EXPECT_EQ(r.tags_all, std::vector<std::string>{"exception_stack"});
+  EXPECT_EQ(r.tags_any, std::vector<std::string>{"prod"});
+  EXPECT_EQ(r.tags_none, (std::vector<std::string>{"healthcheck", "canary"}));
+  ASSERT_EQ(r.fields.size(), 2u);
+  EXPECT_EQ(r.fields[0].name, "env");
+  EXPECT_EQ(r.fields[0].values, std::vector<std::string>{"prod"});
+  EXPECT_EQ(r.fields[1].name, "region");
+  EXPECT_EQ(r.fields[1].values, (std::vector<std::string>{"cn-east", "cn-north"}));
+  ASSERT_EQ(r.match.size(), 2u);
+  EXPECT_EQ(r.match[0].expression, "\\bERROR\\b");
+  EXPECT_EQ(r.match[0].line, 16);
+  EXPECT_TRUE(r.match[0].case_insensitive);
+  EXPECT_EQ(r.match[1].expression, "FATAL");
+  ASSERT_EQ(r.exclude.size(), 1u);
+  EXPECT_EQ(r.exclude[0].expression, "HealthCheck");
+  EXPECT_EQ(r.exclude[0].line, 17);
+  EXPECT_TRUE(r.exclude[0].case_insensitive);
+  EXPECT_EQ(r.group_by, GroupBy::fingerprint);
+  EXPECT_EQ(r.realert, std::chrono::seconds(90));
+}
+
+TEST(RulesLoader, Defaults) {
+  RuleSet set = parse_rules("rules:\n  - name: r1\n", "rules.yaml");
+  ASSERT_EQ(set.rules.size(), 1u);
+  const Rule& r = set.rules[0];
+  EXPECT_EQ(r.severity, "warning");
+  EXPECT_EQ(r.group_by, GroupBy::rule);
+  EXPECT_EQ(r.realert, std::chrono::minutes(5));
+  EXPECT_TRUE(r.types.empty());
+  EXPECT_TRUE(r.match.empty());
+  EXPECT_TRUE(r.exclude.empty());
+}
+
+TEST(RulesLoader, EmptyRuleListIsAllowed) {
+  EXPECT_TRUE(parse_rules("rules: []\n", "rules.yaml").rules.empty());
+}
+
+TEST(RulesLoader, GroupByFieldAndQueryKeyAlias) {
+  RuleSet set = parse_rules(R"(rules:
+  - name: a
+    group_by: merchant_id
+  - name: b
+    query_key: host
+  - name: c
+    query_key: rule
+)",
+                            "rules.yaml");
+  EXPECT_EQ(set.rules[0].group_by, GroupBy::field);
+  EXPECT_EQ(set.rules[0].group_field, "merchant_id");
+  EXPECT_EQ(set.rules[1].group_by, GroupBy::field);
+  EXPECT_EQ(set.rules[1].group_field, "host");
+  EXPECT_EQ(set.rules[2].group_by, GroupBy::rule);
+}
+
+TEST(RulesLoader, ExtraFieldsAreTheNonStandardOnes) {
+  RuleSet set = parse_rules(R"(rules:
+  - name: a
+    filter:
+      fields: {env: prod, host: web1, "@timestamp": x}
+    group_by: merchant_id
+  - name: b
+    filter:
+      fields: {env: test, region: eu}
+    group_by: path
+)",
+                            "rules.yaml");
+  EXPECT_EQ(set.extra_fields(), (std::vector<std::string>{"env", "merchant_id", "region"}));
+}
+
+TEST(RulesLoader, UnknownKey) {
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    filter:\n      typ: pay-biz\n"),
+            "rules.yaml:4: rules[0].filter.typ: unknown key (allowed: type, tags, fields)");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    message:\n      matchh: x\n"),
+            "rules.yaml:4: rules[0].message.matchh: unknown key (allowed: match, exclude, "
+            "case_insensitive)");
+  EXPECT_EQ(problems_of("rule:\n  - name: a\n"),
+            "rules.yaml:1: rule: unknown key (allowed: rules)\n"
+            "rules.yaml:1: rules: is required (a list of rules; `rules: []` for none)");
+}
+
+TEST(RulesLoader, DuplicateKey) {
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    severity: error\n    severity: info\n"),
+            "rules.yaml:4: rules[0].severity: duplicate key (an earlier line already sets it)");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    filter:\n      tags:\n        all: [x]\n"
+                        "        all: [y]\n"),
+            "rules.yaml:6: rules[0].filter.tags.all: duplicate key (an earlier line already "
+            "sets it)");
+}
+
+TEST(RulesLoader, BadSeverity) {
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    severity: urgent\n"),
+            "rules.yaml:3: rules[0].severity: 'urgent' is not a severity (critical, error, "
+            "warning or info)");
+}
+
+TEST(RulesLoader, BadDuration) {
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    realert: 5 minutes\n"),
+            "rules.yaml:3: rules[0].realert: must be a duration such as 500ms, 30s, 5m, 2h or 1d");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    realert: 0s\n"),
+            "rules.yaml:3: rules[0].realert: must be longer than 0");
+}
+
+TEST(RulesLoader, GroupByAndQueryKeyTogether) {
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    group_by: host\n    query_key: host\n"),
+            "rules.yaml:4: rules[0].query_key: query_key is an alias of group_by; give only one "
+            "of them");
+}
+
+TEST(RulesLoader, RulesMustBeAList) {
+  EXPECT_EQ(problems_of("rules:\n  name: a\n"), "rules.yaml:2: rules: must be a list of rules");
+  EXPECT_EQ(problems_of("- name: a\n"), "rules.yaml:1: (top level): must be a map of key: value");
+  EXPECT_EQ(problems_of(""),
+            "rules.yaml: rules: is required: the file must be a map with a `rules:` list");
+}
+
+TEST(RulesLoader, UnsupportedRuleType) {
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    type: frequency\n"),
+            "rules.yaml:3: rules[0].type: rule type 'frequency' is not supported yet (only 'any' "
+            "in this release)");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    type: anything\n"),
+            "rules.yaml:3: rules[0].type: unknown rule type 'anything' (only 'any' is supported)");
+}
+
+TEST(RulesLoader, NameRequiredValidAndUnique) {
+  EXPECT_EQ(problems_of("rules:\n  - severity: error\n"),
+            "rules.yaml:2: rules[0].name: is required");
+  EXPECT_EQ(problems_of("rules:\n  - name: pay errors\n"),
+            "rules.yaml:2: rules[0].name: 'pay errors' is not a valid rule name (letters, digits, "
+            "'_', '.', '-')");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n  - name: a\n"),
+            "rules.yaml:3: rules[1].name: rule 'a' is already defined at rules.yaml:2 (names "
+            "must be unique across all files)");
+}
+
+TEST(RulesLoader, WrongTypesNameTheirKeyPath) {
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n  - name: b\n    filter:\n      tags:\n"
+                        "        any: {x: y}\n"),
+            "rules.yaml:6: rules[1].filter.tags.any: must be a string or a list of strings");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    filter:\n      type: []\n"),
+            "rules.yaml:4: rules[0].filter.type: is an empty list; remove the key instead");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    message:\n      match: ['x', '']\n"),
+            "rules.yaml:4: rules[0].message.match[1]: an empty pattern matches everything; "
+            "remove it instead");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    message:\n      case_insensitive: maybe\n"),
+            "rules.yaml:4: rules[0].message.case_insensitive: must be true or false");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    filter:\n      fields:\n        tags: x\n"),
+            "rules.yaml:5: rules[0].filter.fields.tags: tags is a list; select on it with "
+            "filter.tags");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    filter:\n      fields:\n        env:\n"),
+            "rules.yaml:5: rules[0].filter.fields.env: needs a value or a list of values");
+}
+
+TEST(RulesLoader, ReportsEveryProblemAtOnce) {
+  std::string e = problems_of(R"(rules:
+  - name: a
+    severity: loud
+  - name: b
+    realert: soon
+    colour: red
+)");
+  EXPECT_EQ(e,
+            "rules.yaml:3: rules[0].severity: 'loud' is not a severity (critical, error, warning "
+            "or info)\n"
+            "rules.yaml:6: rules[1].colour: unknown key (allowed: name, description, severity, "
+            "type, filter, message, group_by, query_key, realert)\n"
+            "rules.yaml:5: rules[1].realert: must be a duration such as 500ms, 30s, 5m, 2h or 1d")
+      << e;
+}
+
+TEST(RulesLoader, YamlSyntaxErrorNamesLine) {
+  std::string e = problems_of("rules:\n  - name: [a, b\n");
+  EXPECT_EQ(e.rfind("rules.yaml:", 0), 0u) << e;
+  EXPECT_NE(e.find("not valid YAML"), std::string::npos) << e;
+}
+
+TEST(RulesLoader, DirectoryLoadsRuleFilesInNameOrder) {
+  TempDir dir;
+  dir.write("b.yaml", "rules:\n  - name: from-b\n");
+  dir.write("a.yml", "rules:\n  - name: from-a-1\n  - name: from-a-2\n");
+  dir.write("c.yaml", "rules: []\n");
+  dir.write(".hidden.yaml", "not: [valid\n");
+  dir.write("notes.txt", "not rules\n");
+  dir.write("b.yaml~", "not rules\n");
+  fs::create_directory(fs::path(dir.path()) / "sub.yaml");
+  RuleSet set = load_rules(dir.path());
+  ASSERT_EQ(set.files.size(), 3u);
+  EXPECT_EQ(fs::path(set.files[0]).filename(), "a.yml");
+  EXPECT_EQ(fs::path(set.files[1]).filename(), "b.yaml");
+  EXPECT_EQ(fs::path(set.files[2]).filename(), "c.yaml");
+  ASSERT_EQ(set.rules.size(), 3u);
+  EXPECT_EQ(set.rules[0].name, "from-a-1");
+  EXPECT_EQ(set.rules[1].name, "from-a-2");
+  EXPECT_EQ(set.rules[2].name, "from-b");
+  EXPECT_EQ(set.rules[2].file, set.files[1]);
+}
+
+TEST(RulesLoader, DuplicateNamesAcrossFilesNameBothPlaces) {
+  TempDir dir;
+  std::string a = dir.write("a.yaml", "rules:\n  - name: x\n  - name: pay-errors\n");
+  std::string b = dir.write("b.yaml", "rules:\n  - name: y\n\n  - name: pay-errors\n");
+  EXPECT_EQ(load_problems(dir.path()),
+            b + ":4: rules[1].name: rule 'pay-errors' is already defined at " + a +
+                ":3 (names must be unique across all files)");
+}
+
+TEST(RulesLoader, ProblemsOfEveryFileAreReported) {
+  TempDir dir;
+  std::string a = dir.write("a.yaml", "rules:\n  - name: a\n    severity: high\n");
+  std::string b = dir.write("b.yaml", "rules: nope\n");
+  EXPECT_EQ(load_problems(dir.path()),
+            a +
+                ":3: rules[0].severity: 'high' is not a severity (critical, error, warning or "
+                "info)\n" +
+                b + ":1: rules: must be a list of rules");
+}
+
+TEST(RulesLoader, SingleFileAndMissingPaths) {
+  TempDir dir;
+  std::string f = dir.write("only.yml", "rules:\n  - name: only\n");
+  RuleSet set = load_rules(f);
+  EXPECT_EQ(set.files, std::vector<std::string>{f});
+  ASSERT_EQ(set.rules.size(), 1u);
+  EXPECT_EQ(set.rules[0].file, f);
+
+  std::string missing = dir.path() + "/nope.yaml";
+  EXPECT_EQ(load_problems(missing), missing + ": no such file or directory");
+  fs::create_directory(fs::path(dir.path()) / "empty");
+  EXPECT_EQ(load_problems(dir.path() + "/empty"),
+            dir.path() + "/empty: no *.yaml or *.yml rule files in it");
+}
+
+TEST(RulesLoader, PayRulesLoad) {
+  RuleSet set = load_rules(KLAXON_SOURCE_DIR "/rules/pay.yaml");
+  ASSERT_EQ(set.rules.size(), 2u);
+  const std::vector<std::string> noise{"HealthCheck", "ClientAbortException", "Broken pipe",
+                                       "test-merchant"};
+  auto expressions = [](const std::vector<Pattern>& ps) {
+    std::vector<std::string> v;
+    for (const auto& p : ps) v.push_back(p.expression);
+    return v;
+  };
+
+  const Rule& log = set.rules[0];
+  EXPECT_EQ(log.name, "pay-error-log");
+  EXPECT_EQ(log.severity, "error");
+  EXPECT_EQ(log.types, (std::vector<std::string>{"pay-biz", "pay-debug"}));
+  EXPECT_EQ(log.tags_none, std::vector<std::string>{"exception_stack"});
+  EXPECT_EQ(expressions(log.match), std::vector<std::string>{"\\bERROR\\b"});
+  EXPECT_EQ(expressions(log.exclude), noise);
+  EXPECT_EQ(log.group_by, GroupBy::rule);
+  EXPECT_EQ(log.realert, std::chrono::minutes(5));
+
+  const Rule& stack = set.rules[1];
+  EXPECT_EQ(stack.name, "pay-exception-stack");
+  EXPECT_EQ(stack.severity, "critical");
+  EXPECT_TRUE(stack.types.empty());
+  EXPECT_EQ(stack.tags_all, std::vector<std::string>{"exception_stack"});
+  EXPECT_TRUE(stack.match.empty());
+  EXPECT_EQ(expressions(stack.exclude), noise);
+  EXPECT_EQ(stack.group_by, GroupBy::fingerprint);
+  EXPECT_EQ(stack.realert, std::chrono::minutes(5));
+  EXPECT_TRUE(set.extra_fields().empty());
+}
+
+}  // namespace
+}  // namespace klaxon
