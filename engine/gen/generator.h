@@ -17,11 +17,16 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
 
 namespace klaxon {
+
+namespace gen {
+struct Catalogue;
+}
 
 enum class EventKind {
   pay_success,
@@ -69,10 +74,21 @@ class Generator {
   static size_t bug_count();
 
  private:
+  double unit();               // uniform in [0, 1), from one rng_ draw
+  uint64_t below(uint64_t n);  // uniform in [0, n), n > 0
+  EventKind pick_kind();
+  void set_time(int64_t timestamp_ms);
+  void corrupt(std::string& payload);
+
   GeneratorOptions options_;
   std::mt19937_64 rng_;
   GeneratorStats stats_;
   uint64_t sequence_ = 0;
+  std::shared_ptr<const gen::Catalogue> catalogue_;  // templates and per-host traces
+  std::string message_;                              // scratch: the message being built
+  std::string iso_;                                  // @timestamp of the current event
+  int64_t iso_second_ = 0;
+  bool iso_valid_ = false;
 };
 
 }  // namespace klaxon
