@@ -94,6 +94,9 @@ TEST(Crash, KillNineAndRestartLosesNothingAndDuplicatesNothing) {
   // A long commit interval: at the kill nothing is committed, so everything is redelivered.
   std::ofstream(config) << "kafka:\n  bootstrap_servers: " << kafka.bootstrap()
                         << "\n  commit_interval: 1h\n  poll_timeout: 50ms\n"
+                        // The mock waits session.timeout.ms for the killed member.
+                        << "  properties:\n    session.timeout.ms: 6000\n"
+                        << "    heartbeat.interval.ms: 500\n"
                         << "rules:\n  path: " << source_path("rules/pay.yaml")
                         << "\nstate:\n  dir: " << dir.file("state")
                         << "\nmetrics:\n  listen: 127.0.0.1:" << port << "\n";

@@ -151,6 +151,10 @@ Config test_config(const KafkaCluster& cluster, const TempDir& dir, const std::s
   c.state.sync = false;
   c.metrics.listen = "127.0.0.1:0";
   c.alert.log_alerts = false;
+  // librdkafka's mock holds a group in "Joining" for session.timeout.ms - 1 s after its last
+  // member left or died (44 s by default); a short session keeps restarts quick.
+  c.kafka.properties["session.timeout.ms"] = "6000";
+  c.kafka.properties["heartbeat.interval.ms"] = "500";
   return c;
 }
 

@@ -229,18 +229,18 @@ TEST(Pipeline, MalformedInputIsCountedDeadLetteredAndCommitted) {
   KafkaCluster kafka;
   TempDir dir;
   Config config = test_config(kafka, dir, source_path("rules/pay.yaml"));
-  config.decode.max_event_bytes = 4096;
+  config.decode.max_event_bytes = 262144;  // above every JSONTestSuite file
   std::vector<std::string> payloads = jsontestsuite_payloads('n');
   ASSERT_GT(payloads.size(), 100u);
   for (auto& p : jsontestsuite_payloads('i')) payloads.push_back(p);
   payloads.push_back(std::string("{\"message\":\"bad \xff utf8\"}"));
-  payloads.push_back("{\"message\":\"" + std::string(5000, 'x') + "\"}");
+  payloads.push_back("{\"message\":\"" + std::string(400000, 'x') + "\"}");
   payloads.push_back("{\"message\": 42}");
   payloads.push_back("   \n ");
   Traffic good = generate(3, 500, kT0);
 
   // What the decoder says of each payload is what the engine must count and dead-letter.
-  Decoder decoder(DecodeOptions{4096, {}});
+  Decoder decoder(DecodeOptions{262144, {}});
   std::map<std::string, uint64_t> want;
   uint64_t want_invalid = 0;
   for (const auto& p : payloads) {
@@ -251,7 +251,7 @@ TEST(Pipeline, MalformedInputIsCountedDeadLetteredAndCommitted) {
       ++want_invalid;
     }
   }
-  ASSERT_GT(want["malformed_json"], 50u);
+  ASSERT_GE(want["malformed_json"], 40u);  // every n_ case that starts with {
   ASSERT_GE(want["invalid_utf8"], 1u);
   ASSERT_EQ(want["oversized"], 1u);
   ASSERT_GE(want["bad_field"], 1u);
@@ -278,7 +278,7 @@ TEST(Pipeline, MalformedInputIsCountedDeadLetteredAndCommitted) {
   auto dead = kafka.read_all("pay_log_dead_letter");
   ASSERT_EQ(dead.size(), want_invalid);
   std::map<std::string, uint64_t> got;
-  for (const auto& r : dead) {
+  for (auto& r : dead) {
     ++got[r.headers["klaxon.reason"]];
     EXPECT_FALSE(r.headers["klaxon.detail"].empty());
     EXPECT_EQ(r.headers["klaxon.source"].rfind("pay_log_topic/", 0), 0u);
