@@ -106,7 +106,7 @@ Alert make_alert(const AlertOptions& options, const Rule& rule, std::string_view
   a.path = std::string(event.path);
   a.type = std::string(event.type);
   for (auto t : event.tags) a.tags.emplace_back(t);
-  a.request_ids = s.request_ids;
+  a.request_ids = observation.alert_request_ids;
   a.message = bounded(first_line(event.message), options.max_message_bytes);
   if (event.message.find('\n') != std::string_view::npos) {
     std::string_view rest = event.message;

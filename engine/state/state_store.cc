@@ -224,6 +224,7 @@ Observation StateStore::observe(std::string_view rule, std::string_view group_ke
     g.request_ids.clear();
     merge_request_ids(g.request_ids, request_ids, max_ids);
     obs.alert = true;
+    obs.alert_request_ids = g.request_ids;
   } else {
     ++g.count;
     g.first_seen_ms = std::min(g.first_seen_ms, event_time_ms);
@@ -233,6 +234,8 @@ Observation StateStore::observe(std::string_view rule, std::string_view group_ke
       obs.suppressed_before = g.suppressed;
       g.suppressed = 0;
       g.last_alert_ms = event_time_ms;
+      merge_request_ids(obs.alert_request_ids, request_ids, max_ids);
+      merge_request_ids(obs.alert_request_ids, g.request_ids, max_ids);
       g.request_ids.clear();
     } else {
       ++g.suppressed;

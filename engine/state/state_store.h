@@ -41,7 +41,10 @@ struct GroupState {
 struct Observation {
   bool alert = false;
   uint64_t suppressed_before = 0;  // when alerting: suppressed matches since the previous alert
-  GroupState state;                // the group after this match
+  // When alerting: this match's request ids, then those of the suppressed matches since the
+  // previous alert (distinct, bounded by max_request_ids). Empty when not alerting.
+  std::vector<std::string> alert_request_ids;
+  GroupState state;  // the group after this match
 };
 
 struct OutboxEntry {

@@ -49,6 +49,7 @@ struct Fixture {
     obs.state.last_seen_ms = event.timestamp_ms;
     obs.state.last_alert_ms = event.timestamp_ms;
     obs.state.request_ids = {"5f3a9c2e71b04d1e"};
+    obs.alert_request_ids = {"5f3a9c2e71b04d1e"};
   }
 };
 
@@ -131,7 +132,7 @@ TEST(Alert, OneLineEventsHaveNoStackTrace) {
 
 TEST(Alert, KibanaLinkWithoutRequestIdsFiltersOnTypeAndHost) {
   Fixture f;
-  f.obs.state.request_ids.clear();
+  f.obs.alert_request_ids.clear();
   Alert a = make_alert(AlertOptions{}, stack_rule(), "k", f.event, f.obs);
   EXPECT_NE(a.kibana_url.find("type:%22pay-biz%22%20and%20host:%22pay-app-03%22"),
             std::string::npos)

@@ -186,18 +186,22 @@ TEST_F(StateStoreTest, RequestIdsAreDistinctBoundedAndResetOnAlert) {
   auto store = open(/*max_ids=*/3);
   Observation first = store->observe("r", "k", kT0, kMinute, {"a", "a", "b"});
   EXPECT_THAT(first.state.request_ids, ElementsAre("a", "b"));
+  EXPECT_THAT(first.alert_request_ids, ElementsAre("a", "b"));
   Observation s1 = store->observe("r", "k", kT0 + 1, kMinute, {"b", "c", "d"});
   EXPECT_THAT(s1.state.request_ids, ElementsAre("a", "b", "c"));  // earliest kept
   Observation s2 = store->observe("r", "k", kT0 + 2, kMinute, {"e"});
   EXPECT_THAT(s2.state.request_ids, ElementsAre("a", "b", "c"));
-  // An alert carries only this match's ids.
-  Observation again =
-      store->observe("r", "k", kT0 + kMinute.count(), kMinute, {"z", "y", "x", "w"});
+  EXPECT_THAT(s2.alert_request_ids, IsEmpty());  // not alerting
+  // The next alert starts its group's list afresh, and carries its own ids first, then
+  // those of the matches it suppressed (bounded).
+  Observation again = store->observe("r", "k", kT0 + kMinute.count(), kMinute, {"z", "y"});
   EXPECT_TRUE(again.alert);
-  EXPECT_THAT(again.state.request_ids, ElementsAre("z", "y", "x"));
+  EXPECT_THAT(again.state.request_ids, ElementsAre("z", "y"));
+  EXPECT_THAT(again.alert_request_ids, ElementsAre("z", "y", "a"));
   Observation none = store->observe("r", "k", kT0 + 2 * kMinute.count(), kMinute, {});
   EXPECT_TRUE(none.alert);
   EXPECT_THAT(none.state.request_ids, IsEmpty());
+  EXPECT_THAT(none.alert_request_ids, ElementsAre("z", "y"));
 }
 
 TEST_F(StateStoreTest, ZeroMaxRequestIdsKeepsNone) {
