@@ -34,7 +34,7 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
 
 std::optional<int64_t> parse_timestamp_ms(std::string_view s) {
   size_t p = 0;
-  int year, month, day, hour, minute, second;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!read_digits(s, p, 4, year) || p >= s.size() || s[p++] != '-') return std::nullopt;
   if (!read_digits(s, p, 2, month) || p >= s.size() || s[p++] != '-') return std::nullopt;
   if (!read_digits(s, p, 2, day)) return std::nullopt;
@@ -64,7 +64,7 @@ std::optional<int64_t> parse_timestamp_ms(std::string_view s) {
       ++p;
     } else if (z == '+' || z == '-') {
       ++p;
-      int oh, om;
+      int oh = 0, om = 0;
       if (!read_digits(s, p, 2, oh)) return std::nullopt;
       if (p < s.size() && s[p] == ':') ++p;
       if (!read_digits(s, p, 2, om)) return std::nullopt;
