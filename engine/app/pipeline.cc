@@ -36,6 +36,7 @@ ConsumerOptions consumer_options(const Config& config) {
   o.topics = config.kafka.topics;
   o.auto_offset_reset = config.kafka.auto_offset_reset;
   o.commit_interval = config.kafka.commit_interval;
+  o.session_timeout = config.kafka.session_timeout;
   o.properties = config.kafka.properties;
   return o;
 }

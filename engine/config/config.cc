@@ -49,7 +49,7 @@ Config parse_config(const std::string& text, const std::string& file) {
     if (r.check_map(k, "kafka",
                     {"bootstrap_servers", "group_id", "topics", "alerts_topic", "dead_letter_topic",
                      "auto_offset_reset", "batch_size", "poll_timeout", "commit_interval",
-                     "flush_timeout", "properties"})) {
+                     "flush_timeout", "session_timeout", "properties"})) {
       auto& kc = c.kafka;
       r.get(k, "bootstrap_servers", "kafka", kc.bootstrap_servers);
       r.get(k, "group_id", "kafka", kc.group_id);
@@ -61,6 +61,9 @@ Config parse_config(const std::string& text, const std::string& file) {
       r.get(k, "poll_timeout", "kafka", kc.poll_timeout);
       r.get(k, "commit_interval", "kafka", kc.commit_interval);
       r.get(k, "flush_timeout", "kafka", kc.flush_timeout);
+      r.get(k, "session_timeout", "kafka", kc.session_timeout);
+      if (kc.session_timeout < milliseconds(1000))
+        r.problem(k["session_timeout"], "kafka.session_timeout", "must be at least 1s");
       r.get(k, "properties", "kafka", kc.properties);
       if (kc.auto_offset_reset != "earliest" && kc.auto_offset_reset != "latest")
         r.problem(k["auto_offset_reset"], "kafka.auto_offset_reset", "must be earliest or latest");

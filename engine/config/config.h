@@ -26,6 +26,9 @@ struct KafkaConfig {
   milliseconds poll_timeout{100};              // wait for the first record of a batch
   milliseconds commit_interval{1000};          // how often stored offsets are committed
   milliseconds flush_timeout{30000};           // dead letters must be acked within this
+  // A member silent this long is declared dead and its partitions move: with Kafka's 45 s
+  // default, a crashed pod's errors would go unseen for most of a minute.
+  milliseconds session_timeout{10000};
   // Any librdkafka property (SASL/SSL included); `${ENV}` in a value reads the environment.
   std::map<std::string, std::string> properties;
 };

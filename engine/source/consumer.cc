@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -54,6 +55,9 @@ KafkaConsumer::KafkaConsumer(ConsumerOptions options, ConsumerListener& listener
       {"enable.auto.offset.store", "false"},
       {"auto.commit.interval.ms", std::to_string(options_.commit_interval.count())},
       {"statistics.interval.ms", std::to_string(options_.stats_interval.count())},
+      {"session.timeout.ms", std::to_string(options_.session_timeout.count())},
+      {"heartbeat.interval.ms",
+       std::to_string(std::min<int64_t>(3000, options_.session_timeout.count() / 3))},
       {"enable.partition.eof", "false"},
       {"client.id", "klaxon"},
   };

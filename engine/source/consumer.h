@@ -49,6 +49,7 @@ struct ConsumerOptions {
   std::vector<std::string> topics;
   std::string auto_offset_reset = "earliest";
   std::chrono::milliseconds commit_interval{1000};
+  std::chrono::milliseconds session_timeout{10000};
   std::chrono::milliseconds stats_interval{5000};  // consumer-lag reports; 0 disables
   std::map<std::string, std::string> properties;   // librdkafka properties; win over the above
 };

@@ -33,6 +33,7 @@ kafka:
   topics: [a, b]
   batch_size: 100
   commit_interval: 2s
+  session_timeout: 15s
   properties:
     security.protocol: SASL_SSL
     sasl.mechanism: PLAIN
@@ -46,6 +47,7 @@ log: {level: debug}
   EXPECT_EQ(c.kafka.topics, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(c.kafka.batch_size, 100);
   EXPECT_EQ(c.kafka.commit_interval.count(), 2000);
+  EXPECT_EQ(c.kafka.session_timeout.count(), 15000);
   EXPECT_EQ(c.kafka.properties.at("security.protocol"), "SASL_SSL");
   EXPECT_FALSE(c.state.sync);
   EXPECT_EQ(c.alert.stack_trace_lines, 20);
@@ -63,11 +65,13 @@ TEST(Config, DuplicateKeyIsRejected) {
 }
 
 TEST(Config, ReportsAllProblemsAtOnce) {
-  std::string e =
-      problems_of("kafka:\n  batch_size: -1\n  commit_interval: soon\nlog:\n  level: loud\n");
+  std::string e = problems_of(
+      "kafka:\n  batch_size: -1\n  commit_interval: soon\n  session_timeout: 10ms\n"
+      "log:\n  level: loud\n");
   EXPECT_NE(e.find(":2: kafka.batch_size: must be between"), std::string::npos) << e;
   EXPECT_NE(e.find(":3: kafka.commit_interval: must be a duration"), std::string::npos) << e;
-  EXPECT_NE(e.find(":5: log.level:"), std::string::npos) << e;
+  EXPECT_NE(e.find(":4: kafka.session_timeout: must be at least 1s"), std::string::npos) << e;
+  EXPECT_NE(e.find(":6: log.level:"), std::string::npos) << e;
 }
 
 TEST(Config, SyntaxErrorNamesLine) {
