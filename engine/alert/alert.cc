@@ -26,15 +26,6 @@ std::string bounded(std::string_view s, size_t max) {
   return std::string(s.substr(0, cut)) + "…";
 }
 
-std::string group_by_name(const Rule& rule) {
-  switch (rule.group_by) {
-    case GroupBy::rule: return "rule";
-    case GroupBy::fingerprint: return "fingerprint";
-    case GroupBy::field: return "field:" + rule.group_field;
-  }
-  return "rule";
-}
-
 // Rison string literal (Kibana's URL state format): quote, and escape ' and ! with !.
 std::string rison_string(std::string_view s) {
   std::string out = "'";

@@ -195,7 +195,7 @@ bool Matcher::selected(const Rule& rule, const Event& event) const {
     if (event.has_tag(t)) return false;
   for (const auto& f : rule.fields) {
     std::string_view value;
-    if (!event.field(f.name, value) || !contains(f.values, value)) return false;
+    if (!event.field(f.name, value) || !contains(f.equals, value)) return false;
   }
   return true;
 }

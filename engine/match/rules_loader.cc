@@ -187,8 +187,9 @@ class RulesParser {
           r_.problem(kv.first, YamlReader::join(fp, name), "needs a value or a list of values");
           continue;
         }
-        FieldEquals fe{name, {}};
-        if (get_selection(fl, name.c_str(), fp, fe.values)) rule.fields.push_back(std::move(fe));
+        FieldCondition fe;
+        fe.name = name;
+        if (get_selection(fl, name.c_str(), fp, fe.equals)) rule.fields.push_back(std::move(fe));
       }
     }
   }
@@ -207,7 +208,7 @@ class RulesParser {
         r_.problem(item, ip, "an empty pattern matches everything; remove it instead");
         return;
       }
-      out.push_back(Pattern{item.Scalar(), false, YamlReader::line_of(item)});
+      out.push_back(Pattern{item.Scalar(), false, false, YamlReader::line_of(item), 0});
     };
     if (n.IsScalar()) {
       one(n, kp);

@@ -90,9 +90,9 @@ TEST(RulesLoader, ReadsEveryKey) {
   EXPECT_EQ(r.tags_none, (std::vector<std::string>{"healthcheck", "canary"}));
   ASSERT_EQ(r.fields.size(), 2u);
   EXPECT_EQ(r.fields[0].name, "env");
-  EXPECT_EQ(r.fields[0].values, std::vector<std::string>{"prod"});
+  EXPECT_EQ(r.fields[0].equals, std::vector<std::string>{"prod"});
   EXPECT_EQ(r.fields[1].name, "region");
-  EXPECT_EQ(r.fields[1].values, (std::vector<std::string>{"cn-east", "cn-north"}));
+  EXPECT_EQ(r.fields[1].equals, (std::vector<std::string>{"cn-east", "cn-north"}));
   ASSERT_EQ(r.match.size(), 2u);
   EXPECT_EQ(r.match[0].expression, "\\bERROR\\b");
   EXPECT_EQ(r.match[0].line, 16);
