@@ -211,6 +211,8 @@ std::string Matcher::group_key(const Rule& rule, const Event& event) const {
       if (!event.field(rule.group_field, value)) return "(missing)";
       return std::string(value);
     }
+    case GroupBy::match_text:  // not parsed yet: the loader does not produce it
+      break;
   }
   return rule.name;
 }

@@ -40,6 +40,8 @@ std::string group_by_name(const Rule& rule) {
       return "fingerprint";
     case GroupBy::field:
       return "field:" + rule.group_field;
+    case GroupBy::match_text:
+      return "match";
   }
   return "rule";
 }

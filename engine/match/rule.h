@@ -25,6 +25,7 @@ enum class GroupBy {
   rule,         // one group per rule
   fingerprint,  // exception class + top application frames of the stack trace (see fingerprint.h)
   field,        // the value of a top-level field (Rule::group_field)
+  match_text,   // the text the rule's first hitting `match` pattern matched (needs SOM)
 };
 
 enum class SpikeDirection { up, down, both };
