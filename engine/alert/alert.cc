@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "core/hash.h"
 #include "core/json_writer.h"
 #include "core/time.h"
@@ -43,8 +45,8 @@ std::string url_encode(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
     bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '-' || c == '_' || c == '.' || c == '~' || c == '(' || c == ')' ||
-                c == ',' || c == ':' || c == '\'' || c == '!' || c == '*';
+                c == '-' || c == '_' || c == '.' || c == '~' || c == '(' || c == ')' || c == ',' ||
+                c == ':' || c == '\'' || c == '!' || c == '*';
     if (keep) {
       out.push_back(static_cast<char>(c));
     } else {
@@ -77,27 +79,15 @@ std::string alert_id(std::string_view rule, std::string_view group_key, int64_t 
   return hex64(h);
 }
 
-Alert make_alert(const AlertOptions& options, const Rule& rule, std::string_view group_key,
-                 const Event& event, const Observation& observation) {
-  Alert a;
-  const GroupState& s = observation.state;
-  a.id = alert_id(rule.name, group_key, event.timestamp_ms);
-  a.rule = rule.name;
-  a.severity = rule.severity;
-  a.description = rule.description;
-  a.group_by = group_by_name(rule);
-  a.group_key = std::string(group_key);
-  a.count = s.count;
-  a.suppressed_count = observation.suppressed_before;
-  a.first_seen_ms = s.first_seen_ms;
-  a.last_seen_ms = s.last_seen_ms;
-  a.event_time_ms = event.timestamp_ms;
-  a.window = rule.realert;
+namespace {
+
+// Copies what a person needs from the event that fired the alert.
+void take_sample(const AlertOptions& options, const Rule& rule, const Event& event, Alert& a) {
+  a.has_source = true;
   a.host = std::string(event.host);
   a.path = std::string(event.path);
   a.type = std::string(event.type);
   for (auto t : event.tags) a.tags.emplace_back(t);
-  a.request_ids = observation.alert_request_ids;
   a.message = bounded(first_line(event.message), options.max_message_bytes);
   if (event.message.find('\n') != std::string_view::npos) {
     std::string_view rest = event.message;
@@ -122,26 +112,68 @@ Alert make_alert(const AlertOptions& options, const Rule& rule, std::string_view
   a.topic = std::string(event.source.topic);
   a.partition = event.source.partition;
   a.offset = event.source.offset;
-  a.kibana_url = kibana_discover_url(options, a);
+}
+
+}  // namespace
+
+Alert make_alert(const AlertOptions& options, const Rule& rule, std::string_view group_key,
+                 const Firing& firing, const Event* event) {
+  Alert a;
+  a.id = alert_id(rule.name, group_key, firing.window_start_ms);
+  a.rule = rule.name;
+  a.rule_type = std::string(to_string(rule.type));
+  a.severity = rule.severity;
+  a.description = rule.description;
+  a.group_by = group_by_name(rule);
+  a.group_key = std::string(group_key);
+  a.condition = firing.condition;
+  a.count = firing.count;
+  a.reference_count = firing.reference_count;
+  a.direction = std::string(firing.direction);
+  a.suppressed_count = firing.suppressed;
+  a.first_seen_ms = firing.first_seen_ms;
+  a.last_seen_ms = firing.last_seen_ms;
+  a.event_time_ms = firing.at_ms;
+  a.window_start_ms = firing.window_start_ms;
+  a.window_end_ms = firing.window_end_ms;
+  a.window = rule.realert;
+  a.request_ids = firing.request_ids;
+  if (event != nullptr) take_sample(options, rule, *event, a);
+  a.kibana_url = kibana_discover_url(options, a, &rule);
   return a;
 }
 
 std::string alert_key(const Alert& alert) { return alert.rule + "/" + alert.group_key; }
 
-std::string kibana_discover_url(const AlertOptions& options, const Alert& a) {
-  // The window before the alert holds the suppressed matches; a minute after covers skew.
-  int64_t from = a.event_time_ms - a.window.count();
-  if (a.first_seen_ms > from) from = a.first_seen_ms;
-  int64_t to = (a.last_seen_ms > a.event_time_ms ? a.last_seen_ms : a.event_time_ms) + 60'000;
+std::string kibana_discover_url(const AlertOptions& options, const Alert& a, const Rule* rule) {
+  // From the earlier of the window's start and the realert window before the alert (which
+  // holds the suppressed matches), to a minute after: covers clock skew between hosts.
+  int64_t from = std::min(a.window_start_ms, a.event_time_ms - a.window.count());
+  if (a.first_seen_ms != 0 && a.first_seen_ms > from) from = a.first_seen_ms;
+  from = std::min(from, a.window_start_ms);
+  int64_t to = std::max({a.last_seen_ms, a.event_time_ms, a.window_end_ms}) + 60'000;
   std::string query;
-  if (!a.request_ids.empty()) {
-    for (const auto& id : a.request_ids) {
-      if (!query.empty()) query += " or ";
-      query += kql_phrase(id);
+  auto any_of = [&](std::string_view field, const std::vector<std::string>& values) {
+    std::string q;
+    for (const auto& v : values) {
+      if (!q.empty()) q += " or ";
+      q += std::string(field) + (field.empty() ? "" : ":") + kql_phrase(v);
     }
-  } else {
-    if (!a.type.empty()) query = "type:" + kql_phrase(a.type);
-    if (!a.host.empty()) query += (query.empty() ? "" : " and ") + ("host:" + kql_phrase(a.host));
+    return values.size() > 1 ? "(" + q + ")" : q;
+  };
+  auto and_also = [&](const std::string& part) {
+    if (!part.empty()) query += (query.empty() ? "" : " and ") + part;
+  };
+  if (!a.request_ids.empty()) {
+    query = any_of("", a.request_ids);
+  } else if (a.has_source) {
+    if (!a.type.empty()) and_also("type:" + kql_phrase(a.type));
+    if (!a.host.empty()) and_also("host:" + kql_phrase(a.host));
+  } else if (rule != nullptr) {
+    // Nothing matched (a flatline): show what the rule watches.
+    and_also(any_of("type", rule->types));
+    if (rule->group_by == GroupBy::field)
+      and_also(rule->group_field + ":" + kql_phrase(a.group_key));
   }
   std::string g = "(time:(from:" + rison_string(format_timestamp_ms(from - 60'000)) +
                   ",to:" + rison_string(format_timestamp_ms(to)) + "))";
@@ -159,15 +191,22 @@ std::string to_json(const Alert& a) {
   w.begin_object()
       .field("id", a.id)
       .field("rule", a.rule)
+      .field("rule_type", a.rule_type)
       .field("severity", a.severity)
       .field("description", a.description)
       .field("group_by", a.group_by)
       .field("group_key", a.group_key)
-      .field("count", a.count)
-      .field("suppressed_count", a.suppressed_count)
-      .field("first_seen", format_timestamp_ms(a.first_seen_ms))
-      .field("last_seen", format_timestamp_ms(a.last_seen_ms))
-      .field("event_time", format_timestamp_ms(a.event_time_ms))
+      .field("condition", a.condition)
+      .field("count", a.count);
+  if (a.rule_type == "spike")
+    w.field("reference_count", a.reference_count).field("direction", a.direction);
+  w.field("suppressed_count", a.suppressed_count);
+  // A flatline group that never matched has no first or last match.
+  if (a.first_seen_ms != 0) w.field("first_seen", format_timestamp_ms(a.first_seen_ms));
+  if (a.last_seen_ms != 0) w.field("last_seen", format_timestamp_ms(a.last_seen_ms));
+  w.field("event_time", format_timestamp_ms(a.event_time_ms))
+      .field("window_start", format_timestamp_ms(a.window_start_ms))
+      .field("window_end", format_timestamp_ms(a.window_end_ms))
       .field("window_seconds", static_cast<int64_t>(a.window.count() / 1000))
       .field("host", a.host)
       .field("path", a.path)
@@ -180,12 +219,14 @@ std::string to_json(const Alert& a) {
   if (!a.exception_class.empty()) w.field("exception_class", a.exception_class);
   if (!a.top_frames.empty()) w.field("top_frames", a.top_frames);
   w.field("kibana_url", a.kibana_url);
-  w.key("source")
-      .begin_object()
-      .field("topic", a.topic)
-      .field("partition", a.partition)
-      .field("offset", a.offset)
-      .end_object();
+  if (a.has_source) {
+    w.key("source")
+        .begin_object()
+        .field("topic", a.topic)
+        .field("partition", a.partition)
+        .field("offset", a.offset)
+        .end_object();
+  }
   w.end_object();
   return out;
 }
@@ -228,22 +269,33 @@ bool from_json(std::string_view json, Alert& a) {
   int64_t window_seconds = 0, partition = -1;
   simdjson::dom::object source;
   bool ok = read_string(o, "id", a.id) && read_string(o, "rule", a.rule) &&
-            read_string(o, "severity", a.severity) &&
+            read_string(o, "rule_type", a.rule_type) && read_string(o, "severity", a.severity) &&
             read_string(o, "description", a.description) &&
             read_string(o, "group_by", a.group_by) && read_string(o, "group_key", a.group_key) &&
-            read(o, "count", a.count) && read(o, "suppressed_count", a.suppressed_count) &&
-            read_time(o, "first_seen", a.first_seen_ms) &&
-            read_time(o, "last_seen", a.last_seen_ms) &&
+            read_string(o, "condition", a.condition) && read(o, "count", a.count) &&
+            read(o, "suppressed_count", a.suppressed_count) &&
             read_time(o, "event_time", a.event_time_ms) &&
+            read_time(o, "window_start", a.window_start_ms) &&
+            read_time(o, "window_end", a.window_end_ms) &&
             read(o, "window_seconds", window_seconds) && read_string(o, "host", a.host) &&
             read_string(o, "path", a.path) && read_string(o, "type", a.type) &&
             read_strings(o, "tags", a.tags) && read_strings(o, "request_ids", a.request_ids) &&
             read_string(o, "message", a.message) && read_string(o, "stack_trace", a.stack_trace) &&
             read(o, "stack_trace_total_lines", a.stack_trace_total_lines) &&
-            read_string(o, "kibana_url", a.kibana_url) && read(o, "source", source) &&
-            read_string(source, "topic", a.topic) && read(source, "partition", partition) &&
-            read(source, "offset", a.offset);
+            read_string(o, "kibana_url", a.kibana_url);
   if (!ok) return false;
+  if (o["source"].get(source) == simdjson::SUCCESS) {
+    if (!read_string(source, "topic", a.topic) || !read(source, "partition", partition) ||
+        !read(source, "offset", a.offset))
+      return false;
+    a.has_source = true;
+  }
+  if (o["first_seen"].error() == simdjson::SUCCESS && !read_time(o, "first_seen", a.first_seen_ms))
+    return false;
+  if (o["last_seen"].error() == simdjson::SUCCESS && !read_time(o, "last_seen", a.last_seen_ms))
+    return false;
+  read(o, "reference_count", a.reference_count);
+  read_string(o, "direction", a.direction);
   read_string(o, "exception_class", a.exception_class);
   read_strings(o, "top_frames", a.top_frames);
   a.window = std::chrono::seconds(window_seconds);
@@ -252,13 +304,15 @@ bool from_json(std::string_view json, Alert& a) {
 }
 
 std::string to_log_line(const Alert& a) {
-  std::string s = "ALERT [" + a.severity + "] rule=" + a.rule + " group=" + a.group_key;
+  std::string s = "ALERT [" + a.severity + "] rule=" + a.rule + " type=" + a.rule_type +
+                  " group=" + a.group_key;
   if (!a.exception_class.empty()) s += " exception=" + a.exception_class;
   s += " count=" + std::to_string(a.count) + " suppressed=" + std::to_string(a.suppressed_count);
-  s += " host=" + a.host + " id=" + a.id;
+  if (a.has_source) s += " host=" + a.host;
+  s += " id=" + a.id + " condition=\"" + a.condition + "\"";
   if (!a.request_ids.empty()) s += " request_ids=" + a.request_ids.front();
   for (size_t i = 1; i < a.request_ids.size(); ++i) s += "," + a.request_ids[i];
-  s += " message=\"" + bounded(a.message, 200) + "\"";
+  if (a.has_source) s += " message=\"" + bounded(a.message, 200) + "\"";
   return s;
 }
 
@@ -277,16 +331,19 @@ std::string to_text(const Alert& a, size_t stack_lines) {
     if (!a.top_frames.empty()) s += " at " + a.top_frames.front();
     s += ")";
   }
-  s += "\n  count      " + std::to_string(a.count) + " since " + format_timestamp_ms(a.first_seen_ms) +
-       "; " + std::to_string(a.suppressed_count) + " suppressed since the previous alert (window " +
-       format_duration(a.window) + ")\n";
-  s += "  where      host " + a.host + "  path " + a.path + "  type " + a.type + "\n";
+  s += "\n  why        " + a.condition + "\n";
+  s += "  count      " + std::to_string(a.count);
+  if (a.first_seen_ms != 0) s += "; group first seen " + format_timestamp_ms(a.first_seen_ms);
+  s += "; " + std::to_string(a.suppressed_count) +
+       " suppressed since the previous alert (realert " + format_duration(a.window) + ")\n";
+  if (a.has_source)
+    s += "  where      host " + a.host + "  path " + a.path + "  type " + a.type + "\n";
   if (!a.request_ids.empty()) {
     s += "  requests  ";
     for (const auto& id : a.request_ids) s += " " + id;
     s += "\n";
   }
-  s += "  message    " + a.message + "\n";
+  if (a.has_source) s += "  message    " + a.message + "\n";
   if (!a.stack_trace.empty() && stack_lines > 0) {
     s += "  stack (" + std::to_string(a.stack_trace_total_lines) + " lines)\n";
     std::string_view rest = a.stack_trace;

@@ -4,7 +4,10 @@ namespace klaxon {
 
 OutboxPublisher::OutboxPublisher(StateStore& store, KafkaProducer& producer, std::string topic,
                                  ResultFn on_result)
-    : store_(store), producer_(producer), topic_(std::move(topic)), on_result_(std::move(on_result)) {}
+    : store_(store),
+      producer_(producer),
+      topic_(std::move(topic)),
+      on_result_(std::move(on_result)) {}
 
 void OutboxPublisher::publish(const OutboxEntry& entry) {
   if (!in_flight_.insert(entry.alert_id).second) return;

@@ -20,10 +20,11 @@ namespace klaxon {
 
 class OutboxPublisher {
  public:
-  using ResultFn = std::function<void(bool ok, const std::string& alert_id,
-                                      const std::string& error)>;
+  using ResultFn =
+      std::function<void(bool ok, const std::string& alert_id, const std::string& error)>;
 
-  OutboxPublisher(StateStore& store, KafkaProducer& producer, std::string topic, ResultFn on_result);
+  OutboxPublisher(StateStore& store, KafkaProducer& producer, std::string topic,
+                  ResultFn on_result);
 
   // Produces an alert that was just committed to the outbox.
   void publish(const OutboxEntry& entry);

@@ -18,7 +18,6 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   StateOptions state;
   state.dir = config_.state.dir;
   state.sync = config_.state.sync;
-  state.max_request_ids = static_cast<size_t>(config_.alert.max_request_ids);
   store_ = std::make_unique<StateStore>(state);
   ProducerOptions producer;
   producer.bootstrap_servers = config_.kafka.bootstrap_servers;

@@ -4,11 +4,14 @@
 //   1. records already applied (offset <= the state store's applied offset) are skipped:
 //      redeliveries after a crash or rebalance change nothing;
 //   2. each record is decoded; invalid ones go to the dead-letter topic with the reason;
-//   3. matches update their dedup groups; alerts that fire go into the outbox;
-//   4. dead letters are awaited (acknowledged by Kafka);
-//   5. state, outbox and applied offsets are written in one atomic RocksDB batch;
-//   6. the new alerts are produced (removed from the outbox once acknowledged);
-//   7. the batch's offsets are stored, to be committed on the timer, on revoke or on stop.
+//   3. matches update their rule groups (Evaluator); alerts that fire go into the outbox;
+//   4. time advances (stream time, or the wall clock while caught up): due timers fire
+//      flatline and spike-down alerts and forget expired groups;
+//   5. dead letters are awaited (acknowledged by Kafka);
+//   6. state, outbox and applied offsets are written in one atomic RocksDB batch;
+//   7. the new alerts are produced (removed from the outbox once acknowledged);
+//   8. the batch's offsets are stored, to be committed on the timer, on revoke or on stop.
+// With no records, steps 4 and 6-7 still run every second, so a flatline fires on time.
 // So an offset is committed only after its record's effects are durable (at-least-once
 // processing), and because effects and applied offsets are written together, a record is
 // applied to the state at most once: alerts are neither lost nor doubled by a replay.
@@ -23,6 +26,7 @@
 #include <vector>
 
 #include "alert/alert.h"
+#include "alert/evaluator.h"
 #include "alert/outbox_publisher.h"
 #include "config/config.h"
 #include "core/rate_limited_log.h"
@@ -75,6 +79,11 @@ class Pipeline : private ConsumerListener {
 
   void process(MessageBatch& batch);
   void process_record(const rd_kafka_message_t& m, Cursor& cursor);
+  // Runs the timers due by the engine's current time (see effective_now).
+  void advance_time(bool caught_up);
+  int64_t effective_now(bool caught_up) const;
+  void emit(const Rule& rule, std::string_view group_key, const Firing& firing, const Event* event);
+  void use_rules(std::shared_ptr<const Matcher> matcher);
   void reject(const rd_kafka_message_t& m, DecodeError error);
   Cursor& cursor_for(const rd_kafka_message_t& m);
   void periodic(bool force);
@@ -93,6 +102,9 @@ class Pipeline : private ConsumerListener {
   KafkaProducer& producer_;
   PipelineProbe& probe_;
   AlertOptions alert_options_;
+  Evaluator evaluator_;
+  RulesByStateId rules_by_state_id_;
+  std::vector<std::string> state_ids_;  // per rule index of matcher_
   Decoder decoder_;
   Matcher::Scratch scratch_;
   DeadLetterWriter dead_letters_;
@@ -106,6 +118,7 @@ class Pipeline : private ConsumerListener {
   // Per-batch scratch, reused.
   Event event_;
   std::vector<Match> matches_;
+  std::vector<Firing> fired_;
   std::vector<std::string> request_ids_;
   std::vector<Cursor> cursors_;
   std::vector<OutboxEntry> new_alerts_;
@@ -116,6 +129,8 @@ class Pipeline : private ConsumerListener {
   uint64_t dead_letters_in_batch_ = 0;
   std::vector<LogRateLimiter> invalid_log_limiters_;
   std::chrono::steady_clock::time_point last_periodic_{};
+  std::chrono::steady_clock::time_point last_advance_{};
+  int64_t stream_time_ms_ = 0;  // the newest event time seen (bounded by the wall clock)
 };
 
 }  // namespace klaxon

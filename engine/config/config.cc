@@ -83,9 +83,10 @@ Config parse_config(const std::string& text, const std::string& file) {
     if (r.check_map(n, "rules", {"path"})) r.get(n, "path", "rules", c.rules.path);
   }
   if (YAML::Node s = root["state"]; s.IsDefined()) {
-    if (r.check_map(s, "state", {"dir", "sync"})) {
+    if (r.check_map(s, "state", {"dir", "sync", "grace_period"})) {
       r.get(s, "dir", "state", c.state.dir);
       r.get(s, "sync", "state", c.state.sync);
+      r.get(s, "grace_period", "state", c.state.grace_period);
     }
   }
   if (YAML::Node a = root["alert"]; a.IsDefined()) {

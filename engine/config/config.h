@@ -44,6 +44,9 @@ struct RulesConfig {
 struct StateConfig {
   std::string dir = "/var/lib/klaxon/state";
   bool sync = true;  // fsync each batch's write: survives a machine crash, not only a process crash
+  // How late (event time) a match may arrive and still count in its window; also how long
+  // the wall clock waits behind real time before a quiet window is closed.
+  milliseconds grace_period{30000};
 };
 
 struct AlertConfig {

@@ -1,5 +1,7 @@
 #include "state/codec.h"
 
+#include <cstdint>
+
 namespace klaxon::state_codec {
 namespace {
 
@@ -85,6 +87,44 @@ std::string group_key(std::string_view rule, std::string_view group_key) {
   return out;
 }
 
+bool parse_group_key(std::string_view key, std::string_view& rule, std::string_view& group) {
+  if (!key.starts_with(kGroupPrefix)) return false;
+  key.remove_prefix(kGroupPrefix.size());
+  size_t sep = key.find('\x1f');
+  if (sep == std::string_view::npos) return false;
+  rule = key.substr(0, sep);
+  group = key.substr(sep + 1);
+  return true;
+}
+
+namespace {
+uint64_t sortable(int64_t v) { return static_cast<uint64_t>(v) ^ (uint64_t{1} << 63); }
+int64_t unsortable(uint64_t v) { return static_cast<int64_t>(v ^ (uint64_t{1} << 63)); }
+}  // namespace
+
+std::string timer_key(int64_t due_ms, std::string_view group_key) {
+  std::string out(kTimerPrefix);
+  out += encode_fixed64(sortable(due_ms));
+  out.append(group_key);
+  return out;
+}
+
+bool parse_timer_key(std::string_view key, int64_t& due_ms, std::string_view& group_key) {
+  if (!key.starts_with(kTimerPrefix) || key.size() < kTimerPrefix.size() + 8) return false;
+  uint64_t v;
+  if (!decode_fixed64(key.substr(kTimerPrefix.size(), 8), v)) return false;
+  due_ms = unsortable(v);
+  group_key = key.substr(kTimerPrefix.size() + 8);
+  return true;
+}
+
+std::string timers_due_end(int64_t due_ms) {
+  if (due_ms == INT64_MAX) return std::string("t\x20");
+  std::string out(kTimerPrefix);
+  out += encode_fixed64(sortable(due_ms + 1));
+  return out;
+}
+
 std::string encode_fixed64(uint64_t v) {
   std::string out(8, '\0');
   for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
@@ -124,7 +164,9 @@ std::string offset_key(std::string_view stream, int32_t partition) {
 }
 
 // Group value: version, count, suppressed, first_seen, last_seen, last_alert (times
-// zigzag varints), number of request ids, then each id length-prefixed.
+// zigzag varints), number of request ids, then each id length-prefixed; number of times,
+// then each as a zigzag delta from the one before; since, firing, window start, window
+// count, previous count, window alerted, timer due.
 void encode_group(const GroupState& state, std::string& out) {
   out.clear();
   out.push_back(static_cast<char>(kGroupVersion));
@@ -135,6 +177,20 @@ void encode_group(const GroupState& state, std::string& out) {
   put_varint(out, zigzag(state.last_alert_ms));
   put_varint(out, state.request_ids.size());
   for (const auto& id : state.request_ids) put_bytes(out, id);
+  put_varint(out, state.times.size());
+  int64_t prev = 0;
+  for (int64_t t : state.times) {
+    put_varint(
+        out, zigzag(static_cast<int64_t>(static_cast<uint64_t>(t) - static_cast<uint64_t>(prev))));
+    prev = t;
+  }
+  put_varint(out, zigzag(state.since_ms));
+  put_varint(out, state.firing ? 1 : 0);
+  put_varint(out, zigzag(state.window_start_ms));
+  put_varint(out, state.window_count);
+  put_varint(out, state.previous_count);
+  put_varint(out, state.window_alerted ? 1 : 0);
+  put_varint(out, zigzag(state.timer_due_ms));
 }
 
 bool decode_group(std::string_view in, GroupState& out) {
@@ -151,6 +207,24 @@ bool decode_group(std::string_view in, GroupState& out) {
   s.request_ids.resize(static_cast<size_t>(ids));
   for (auto& id : s.request_ids)
     if (!r.bytes(id)) return false;
+  uint64_t times;
+  if (!r.varint(times) || times > r.remaining()) return false;
+  s.times.resize(static_cast<size_t>(times));
+  int64_t prev = 0;
+  for (auto& t : s.times) {
+    int64_t delta;
+    if (!r.signed_varint(delta)) return false;
+    t = static_cast<int64_t>(static_cast<uint64_t>(prev) + static_cast<uint64_t>(delta));
+    prev = t;
+  }
+  uint64_t firing, alerted;
+  if (!r.signed_varint(s.since_ms) || !r.varint(firing) || firing > 1 ||
+      !r.signed_varint(s.window_start_ms) || !r.varint(s.window_count) ||
+      !r.varint(s.previous_count) || !r.varint(alerted) || alerted > 1 ||
+      !r.signed_varint(s.timer_due_ms))
+    return false;
+  s.firing = firing == 1;
+  s.window_alerted = alerted == 1;
   if (r.remaining() != 0) return false;
   out = std::move(s);
   return true;

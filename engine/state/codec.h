@@ -1,7 +1,10 @@
 // Keys and values of the state database (internal to engine/state; exposed for its tests).
 //
 // Key layout, one RocksDB default column family, a one-letter prefix and 0x1f per kind:
-//   g\x1f<rule>\x1f<group key>      -> GroupState            (encode_group)
+//   g\x1f<rule>\x1f<group key>      -> GroupState            (encode_group); <rule> is the
+//                                     rule's state id (Rule::state_id)
+//   t\x1f<due, 8 bytes>g\x1f<rule>\x1f<group key> -> empty: a timer of that group, due at
+//                                     `due` (ms, sign bit flipped so keys sort by time)
 //   o\x1f<seq, 8 bytes big-endian>  -> OutboxEntry           (encode_outbox), oldest first
 //   a\x1f<alert id>                 -> seq, 8 bytes big-endian (index for remove_alert)
 //   p\x1f<stream>\x1f<partition>    -> offset, 8 bytes big-endian two's complement
@@ -20,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "state/group_state.h"
 #include "state/state_store.h"
 
 namespace klaxon::state_codec {
@@ -28,14 +32,22 @@ inline constexpr std::string_view kGroupPrefix = "g\x1f";
 inline constexpr std::string_view kOutboxPrefix = "o\x1f";
 inline constexpr std::string_view kAlertIndexPrefix = "a\x1f";
 inline constexpr std::string_view kOffsetPrefix = "p\x1f";
+inline constexpr std::string_view kTimerPrefix = "t\x1f";
 inline constexpr std::string_view kGroupCountKey = "m\x1fgroups";
 
-inline constexpr uint8_t kGroupVersion = 1;
+inline constexpr uint8_t kGroupVersion = 2;
 inline constexpr uint8_t kOutboxVersion = 1;
 
 // Keys. The *_into forms reuse `out` to avoid allocating on the hot path.
 void group_key_into(std::string& out, std::string_view rule, std::string_view group_key);
 std::string group_key(std::string_view rule, std::string_view group_key);
+// Splits a group key into rule and group; false when it is not one.
+bool parse_group_key(std::string_view key, std::string_view& rule, std::string_view& group);
+// A timer key: the due time, then the group's key.
+std::string timer_key(int64_t due_ms, std::string_view group_key);
+bool parse_timer_key(std::string_view key, int64_t& due_ms, std::string_view& group_key);
+// The first key after every timer due at or before `due_ms`.
+std::string timers_due_end(int64_t due_ms);
 std::string outbox_key(uint64_t seq);
 bool decode_outbox_key(std::string_view key, uint64_t& seq);
 std::string alert_index_key(std::string_view alert_id);

@@ -5,14 +5,15 @@
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
-#include <map>
 #include <stdexcept>
 #include <system_error>
+#include <unordered_map>
 
 #include "state/codec.h"
 
@@ -28,22 +29,6 @@ std::string prefix_end(std::string_view prefix) {
   std::string end(prefix);
   end.back() = static_cast<char>(end.back() + 1);
   return end;
-}
-
-// True when `t` is at least `realert_ms` after `last_alert` (overflow-safe).
-bool window_passed(int64_t t, int64_t last_alert, int64_t realert_ms) {
-  int64_t elapsed;
-  if (__builtin_sub_overflow(t, last_alert, &elapsed)) return t > last_alert;
-  return elapsed >= realert_ms;
-}
-
-// Appends this match's ids that the list does not hold yet, while it has room.
-void merge_request_ids(std::vector<std::string>& ids, const std::vector<std::string>& add,
-                       size_t max) {
-  for (const auto& id : add) {
-    if (ids.size() >= max) return;
-    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
-  }
 }
 
 rocksdb::Options make_options() {
@@ -68,11 +53,6 @@ rocksdb::Options make_options() {
 }  // namespace
 
 struct StateStore::Impl {
-  struct DirtyGroup {
-    GroupState state;
-    bool is_new = false;  // no key in the database yet: counts towards the group total
-  };
-
   StateOptions options;
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::WriteOptions write_options;
@@ -80,15 +60,14 @@ struct StateStore::Impl {
   // Committed number of group keys; read from any thread.
   std::atomic<uint64_t> groups{0};
 
-  // The current batch and the offset cache: pipeline thread only.
-  std::unordered_map<std::string, DirtyGroup> dirty;
-  std::map<uint64_t, OutboxEntry> staged_alerts;             // by outbox sequence
-  std::unordered_map<std::string, uint64_t> staged_ids;      // alert id -> sequence
+  // The current batch: pipeline thread only. overwrite_key: a key written twice in one
+  // batch keeps only its last value, so the batch stays as small as the distinct keys.
+  rocksdb::WriteBatchWithIndex batch{rocksdb::BytewiseComparator(), 0, true};
+  int64_t group_delta = 0;
+  std::unordered_map<std::string, uint64_t> staged_ids;      // alert id -> outbox sequence
   std::unordered_map<std::string, int64_t> staged_offsets;   // offset key -> offset
   mutable std::unordered_map<std::string, int64_t> applied;  // offset key -> committed offset
   uint64_t next_seq = 0;
-  std::string key_buf;
-  std::string value_buf;
 
   [[noreturn]] void fail_read(std::string_view what, const rocksdb::Status& s) const {
     throw std::runtime_error("state store " + options.dir + ": cannot read " + std::string(what) +
@@ -123,8 +102,8 @@ struct StateStore::Impl {
     if (!it->status().ok()) fail_read("the outbox", it->status());
   }
 
-  // The group count is kept under its own key, updated in the batches that add groups.
-  // When that key is missing or unreadable the groups are counted once.
+  // The group count is kept under its own key, updated in the batches that add or remove
+  // groups. When that key is missing or unreadable the groups are counted once.
   void load_group_count() {
     std::string value;
     rocksdb::Status s = db->Get(rocksdb::ReadOptions(), codec::kGroupCountKey, &value);
@@ -146,55 +125,16 @@ struct StateStore::Impl {
     groups = n;
   }
 
-  // The group under key_buf in the current batch, loaded from the database on first use.
-  // `fresh` is set when the group has no usable state (missing, or a value that does not
-  // decode: such a group starts over and its key is overwritten on commit).
-  DirtyGroup& load_group(bool& fresh) {
-    fresh = false;
-    if (auto it = dirty.find(key_buf); it != dirty.end()) return it->second;
-    DirtyGroup g;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), key_buf, &value_buf);
-    if (s.ok()) {
-      fresh = !codec::decode_group(value_buf, g.state);  // leaves g.state empty on failure
-    } else if (s.IsNotFound()) {
-      fresh = true;
-      g.is_new = true;
-    } else {
-      fail_read("a group", s);
-    }
-    return dirty.emplace(key_buf, std::move(g)).first->second;
+  void check_write(const rocksdb::Status& s) {
+    // WriteBatchWithIndex only fails on a size limit, which is not set.
+    if (!s.ok()) throw std::runtime_error("state store " + options.dir + ": " + s.ToString());
   }
 
   void clear_batch() {
-    dirty.clear();
-    staged_alerts.clear();
+    batch.Clear();
+    group_delta = 0;
     staged_ids.clear();
     staged_offsets.clear();
-  }
-
-  rocksdb::Status build_batch(rocksdb::WriteBatch& batch, uint64_t& new_groups) {
-    new_groups = 0;
-    rocksdb::Status s;
-    for (const auto& [key, group] : dirty) {
-      codec::encode_group(group.state, value_buf);
-      if (s = batch.Put(key, value_buf); !s.ok()) return s;
-      if (group.is_new) ++new_groups;
-    }
-    if (new_groups > 0) {
-      s = batch.Put(codec::kGroupCountKey, codec::encode_fixed64(groups.load() + new_groups));
-      if (!s.ok()) return s;
-    }
-    for (const auto& [seq, entry] : staged_alerts) {
-      codec::encode_outbox(entry, value_buf);
-      if (s = batch.Put(codec::outbox_key(seq), value_buf); !s.ok()) return s;
-      s = batch.Put(codec::alert_index_key(entry.alert_id), codec::encode_fixed64(seq));
-      if (!s.ok()) return s;
-    }
-    for (const auto& [key, offset] : staged_offsets) {
-      s = batch.Put(key, codec::encode_fixed64(static_cast<uint64_t>(offset)));
-      if (!s.ok()) return s;
-    }
-    return s;
   }
 };
 
@@ -208,78 +148,80 @@ StateStore::~StateStore() {
   if (impl_ && impl_->db) impl_->db->Close().PermitUncheckedError();
 }
 
-Observation StateStore::observe(std::string_view rule, std::string_view group_key,
-                                int64_t event_time_ms, std::chrono::milliseconds realert,
-                                const std::vector<std::string>& request_ids) {
+bool StateStore::get(std::string_view key, std::string& value) {
   Impl& m = *impl_;
-  codec::group_key_into(m.key_buf, rule, group_key);
-  bool fresh;
-  GroupState& g = m.load_group(fresh).state;
-  const size_t max_ids = m.options.max_request_ids;
-  Observation obs;
-  if (fresh) {
-    g.count = 1;
-    g.suppressed = 0;
-    g.first_seen_ms = g.last_seen_ms = g.last_alert_ms = event_time_ms;
-    g.request_ids.clear();
-    merge_request_ids(g.request_ids, request_ids, max_ids);
-    obs.alert = true;
-    obs.alert_request_ids = g.request_ids;
-  } else {
-    ++g.count;
-    g.first_seen_ms = std::min(g.first_seen_ms, event_time_ms);
-    g.last_seen_ms = std::max(g.last_seen_ms, event_time_ms);
-    if (g.last_alert_ms == 0 || window_passed(event_time_ms, g.last_alert_ms, realert.count())) {
-      obs.alert = true;
-      obs.suppressed_before = g.suppressed;
-      g.suppressed = 0;
-      g.last_alert_ms = event_time_ms;
-      merge_request_ids(obs.alert_request_ids, request_ids, max_ids);
-      merge_request_ids(obs.alert_request_ids, g.request_ids, max_ids);
-      g.request_ids.clear();
-    } else {
-      ++g.suppressed;
-    }
-    merge_request_ids(g.request_ids, request_ids, max_ids);
-  }
-  obs.state = g;
-  return obs;
+  rocksdb::Status s = m.batch.GetFromBatchAndDB(m.db.get(), rocksdb::ReadOptions(), key, &value);
+  if (s.ok()) return true;
+  if (s.IsNotFound()) return false;
+  m.fail_read("a key", s);
 }
+
+void StateStore::put(std::string_view key, std::string_view value) {
+  impl_->check_write(impl_->batch.Put(key, value));
+}
+
+void StateStore::erase(std::string_view key) { impl_->check_write(impl_->batch.Delete(key)); }
+
+void StateStore::scan(std::string_view from, std::string_view to,
+                      const std::function<bool(std::string_view, std::string_view)>& visit) {
+  Impl& m = *impl_;
+  rocksdb::Slice upper(to.data(), to.size());
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(m.batch.NewIteratorWithBase(m.db->NewIterator(ro)));
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+    // The batch's own entries are not bounded by the base iterator's upper bound.
+    if (it->key().compare(upper) >= 0) break;
+    if (!visit(it->key().ToStringView(), it->value().ToStringView())) break;
+  }
+  if (!it->status().ok()) m.fail_read("a key range", it->status());
+}
+
+void StateStore::add_groups(int64_t delta) { impl_->group_delta += delta; }
 
 void StateStore::stage_alert(const OutboxEntry& entry) {
   Impl& m = *impl_;
-  if (auto it = m.staged_ids.find(entry.alert_id); it != m.staged_ids.end()) {
-    m.staged_alerts[it->second] = entry;
-    return;
-  }
-  // An id already in the outbox keeps its place, so it is never listed twice.
   uint64_t seq;
-  rocksdb::Status s =
-      m.db->Get(rocksdb::ReadOptions(), codec::alert_index_key(entry.alert_id), &m.value_buf);
-  if (s.ok() && codec::decode_fixed64(m.value_buf, seq)) {
-    // Reuse the sequence of the committed entry.
-  } else if (s.ok() || s.IsNotFound()) {
-    seq = m.next_seq++;
+  if (auto it = m.staged_ids.find(entry.alert_id); it != m.staged_ids.end()) {
+    seq = it->second;
   } else {
-    m.fail_read("the outbox index", s);
+    // An id already in the outbox keeps its place, so it is never listed twice.
+    std::string value;
+    rocksdb::Status s =
+        m.db->Get(rocksdb::ReadOptions(), codec::alert_index_key(entry.alert_id), &value);
+    if (s.ok() && codec::decode_fixed64(value, seq)) {
+      // Reuse the sequence of the committed entry.
+    } else if (s.ok() || s.IsNotFound()) {
+      seq = m.next_seq++;
+    } else {
+      m.fail_read("the outbox index", s);
+    }
+    m.staged_ids.emplace(entry.alert_id, seq);
   }
-  m.staged_alerts[seq] = entry;
-  m.staged_ids.emplace(entry.alert_id, seq);
+  std::string value;
+  codec::encode_outbox(entry, value);
+  m.check_write(m.batch.Put(codec::outbox_key(seq), value));
+  m.check_write(m.batch.Put(codec::alert_index_key(entry.alert_id), codec::encode_fixed64(seq)));
 }
 
 void StateStore::stage_offset(std::string_view stream, int32_t partition, int64_t offset) {
-  impl_->staged_offsets[codec::offset_key(stream, partition)] = offset;
+  Impl& m = *impl_;
+  std::string key = codec::offset_key(stream, partition);
+  m.check_write(m.batch.Put(key, codec::encode_fixed64(static_cast<uint64_t>(offset))));
+  m.staged_offsets[std::move(key)] = offset;
 }
 
 rocksdb::Status StateStore::commit_batch() {
   Impl& m = *impl_;
-  if (m.dirty.empty() && m.staged_alerts.empty() && m.staged_offsets.empty())
-    return rocksdb::Status::OK();
-  rocksdb::WriteBatch batch;
-  uint64_t new_groups;
-  if (rocksdb::Status s = m.build_batch(batch, new_groups); !s.ok()) return s;
-  if (rocksdb::Status s = m.db->Write(m.write_options, &batch); !s.ok()) return s;
-  m.groups += new_groups;
+  uint64_t groups = m.groups.load();
+  if (m.group_delta != 0) {
+    int64_t n = static_cast<int64_t>(groups) + m.group_delta;
+    groups = n < 0 ? 0 : static_cast<uint64_t>(n);
+    m.check_write(m.batch.Put(codec::kGroupCountKey, codec::encode_fixed64(groups)));
+  }
+  if (m.batch.GetWriteBatch()->Count() == 0) return rocksdb::Status::OK();
+  if (rocksdb::Status s = m.db->Write(m.write_options, m.batch.GetWriteBatch()); !s.ok()) return s;
+  m.groups = groups;
   for (const auto& [key, offset] : m.staged_offsets) m.applied[key] = offset;
   m.clear_batch();
   return rocksdb::Status::OK();
@@ -298,14 +240,6 @@ int64_t StateStore::applied_offset(std::string_view stream, int32_t partition) c
   int64_t offset = s.ok() && codec::decode_fixed64(value, v) ? static_cast<int64_t>(v) : -1;
   m.applied.emplace(std::move(key), offset);
   return offset;
-}
-
-bool StateStore::get_group(std::string_view rule, std::string_view group_key,
-                           GroupState& out) const {
-  std::string value;
-  rocksdb::Status s =
-      impl_->db->Get(rocksdb::ReadOptions(), codec::group_key(rule, group_key), &value);
-  return s.ok() && codec::decode_group(value, out);
 }
 
 std::vector<OutboxEntry> StateStore::pending_alerts() const {
@@ -341,5 +275,13 @@ rocksdb::Status StateStore::remove_alert(std::string_view alert_id) {
 }
 
 uint64_t StateStore::estimated_groups() const { return impl_->groups.load(); }
+
+uint64_t StateStore::estimated_bytes() const {
+  uint64_t live = 0;
+  if (!impl_->db->GetIntProperty("rocksdb.estimate-live-data-size", &live)) return 0;
+  uint64_t mem = 0;
+  impl_->db->GetIntProperty("rocksdb.cur-size-all-mem-tables", &mem);
+  return live + mem;
+}
 
 }  // namespace klaxon

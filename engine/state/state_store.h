@@ -1,51 +1,30 @@
 // StateStore: the engine's durable state in one RocksDB database under a state directory.
 //
-// It holds three things, always written together in one atomic WriteBatch per processing
-// batch, so a crash leaves either all of a batch's effects or none:
-//   - dedup groups: per (rule, group key) the counts, first/last seen and last alert time;
+// It holds, always written together in one atomic WriteBatch per processing batch (so a
+// crash leaves either all of a batch's effects or none):
+//   - rule state: key/value pairs the alert stage's evaluator keeps per (rule, group) and
+//     its timers (see state/codec.h for the key layout; values are the evaluator's);
 //   - the alert outbox: alerts decided but not yet acknowledged by the alerts topic;
 //   - applied offsets: per (stream, partition) the last record whose effects are in here,
 //     so records redelivered after a crash or rebalance are recognised and skipped.
+// Reads see the current batch's own writes (read-your-writes), also when scanning.
 //
-// Dedup semantics (event time, per group): the first match alerts; matches within
-// `realert` of the last alert are counted as suppressed; the first match after the window
-// alerts again and carries the suppressed count, which then restarts from zero.
-//
-// Thread: observe/stage_*/commit_batch/applied_offset from the one pipeline thread.
-// pending_alerts/remove_alert are safe from any thread (they touch only RocksDB).
+// Thread: get/put/erase/scan/stage_*/commit_batch/applied_offset from the one pipeline
+// thread. pending_alerts/remove_alert/estimated_groups are safe from any thread.
+// Errors: a RocksDB read error throws std::runtime_error (carrying on would double-count or
+// re-alert); write errors are returned by commit_batch.
 #pragma once
 
 #include <rocksdb/db.h>
 
-#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace klaxon {
-
-struct GroupState {
-  uint64_t count = 0;       // matches since the group was first seen
-  uint64_t suppressed = 0;  // matches since the last alert that did not alert
-  int64_t first_seen_ms = 0;
-  int64_t last_seen_ms = 0;
-  int64_t last_alert_ms = 0;             // event time of the match that last alerted; 0 = never
-  std::vector<std::string> request_ids;  // distinct ids since the last alert, bounded
-
-  bool operator==(const GroupState&) const = default;
-};
-
-struct Observation {
-  bool alert = false;
-  uint64_t suppressed_before = 0;  // when alerting: suppressed matches since the previous alert
-  // When alerting: this match's request ids, then those of the suppressed matches since the
-  // previous alert (distinct, bounded by max_request_ids). Empty when not alerting.
-  std::vector<std::string> alert_request_ids;
-  GroupState state;  // the group after this match
-};
 
 struct OutboxEntry {
   std::string alert_id;
@@ -56,7 +35,6 @@ struct OutboxEntry {
 struct StateOptions {
   std::string dir;   // created when missing
   bool sync = true;  // fsync the WAL on each commit_batch
-  size_t max_request_ids = 10;
 };
 
 class StateStore {
@@ -68,13 +46,19 @@ class StateStore {
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
 
-  // Applies one match to its group in the current batch (later observes in the same batch
-  // see it). `request_ids` are this match's ids, merged into the group's bounded list.
-  Observation observe(std::string_view rule, std::string_view group_key, int64_t event_time_ms,
-                      std::chrono::milliseconds realert,
-                      const std::vector<std::string>& request_ids);
+  // Key/value access in the current batch. get returns false when the key is absent.
+  bool get(std::string_view key, std::string& value);
+  void put(std::string_view key, std::string_view value);
+  void erase(std::string_view key);
+  // Visits the keys in [from, to) in order, as the current batch sees them, until `visit`
+  // returns false. `visit` must not write to the store; collect keys and write afterwards.
+  void scan(std::string_view from, std::string_view to,
+            const std::function<bool(std::string_view key, std::string_view value)>& visit);
+  // Adjusts the committed group count (see estimated_groups) with this batch.
+  void add_groups(int64_t delta);
 
-  // Adds an alert to the outbox, in the current batch.
+  // Adds an alert to the outbox, in the current batch. Staging an id that is already in
+  // the outbox replaces its document and keeps its place.
   void stage_alert(const OutboxEntry& entry);
   // Records that records up to and including `offset` of stream/partition are applied.
   void stage_offset(std::string_view stream, int32_t partition, int64_t offset);
@@ -87,15 +71,15 @@ class StateStore {
 
   // Last applied offset of stream/partition (committed batches only), or -1.
   int64_t applied_offset(std::string_view stream, int32_t partition) const;
-  // Committed state of a group, if any (for tests and tools).
-  bool get_group(std::string_view rule, std::string_view group_key, GroupState& out) const;
 
   // Committed outbox entries, oldest first.
   std::vector<OutboxEntry> pending_alerts() const;
   rocksdb::Status remove_alert(std::string_view alert_id);
 
-  // RocksDB's estimate of live dedup groups (for the state-size metric).
+  // The number of rule groups as of the last commit (for the state-size metric).
   uint64_t estimated_groups() const;
+  // RocksDB's estimate of the live data size on disk, in bytes.
+  uint64_t estimated_bytes() const;
 
  private:
   struct Impl;

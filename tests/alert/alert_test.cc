@@ -24,8 +24,8 @@ std::string long_trace(int frames) {
       "[reqId=5f3a9c2e71b04d1e] pay failed\n"
       "java.lang.NullPointerException: null\n";
   for (int i = 0; i < frames; ++i)
-    m += "\tat com.pay.service.PayService.charge" + std::to_string(i) + "(PayService.java:" +
-         std::to_string(100 + i) + ")\n";
+    m += "\tat com.pay.service.PayService.charge" + std::to_string(i) +
+         "(PayService.java:" + std::to_string(100 + i) + ")\n";
   m += "\t... 42 more";
   return m;
 }
@@ -33,7 +33,7 @@ std::string long_trace(int frames) {
 struct Fixture {
   Event event;
   std::string message = long_trace(80);
-  Observation obs;
+  Firing firing;
   Fixture() {
     event.message = message;
     event.timestamp_ms = *parse_timestamp_ms("2026-11-24T10:15:30.123Z");
@@ -42,14 +42,14 @@ struct Fixture {
     event.path = "/data/logs/pay/pay-biz.log";
     event.tags = {"exception_stack"};
     event.source = SourceRef{"pay_log_topic", 2, 1234, 0};
-    obs.alert = true;
-    obs.suppressed_before = 11;
-    obs.state.count = 12;
-    obs.state.first_seen_ms = event.timestamp_ms - 600'000;
-    obs.state.last_seen_ms = event.timestamp_ms;
-    obs.state.last_alert_ms = event.timestamp_ms;
-    obs.state.request_ids = {"5f3a9c2e71b04d1e"};
-    obs.alert_request_ids = {"5f3a9c2e71b04d1e"};
+    firing.at_ms = firing.window_start_ms = firing.window_end_ms = event.timestamp_ms;
+    firing.by_match = true;
+    firing.suppressed = 11;
+    firing.count = 12;
+    firing.first_seen_ms = event.timestamp_ms - 600'000;
+    firing.last_seen_ms = event.timestamp_ms;
+    firing.request_ids = {"5f3a9c2e71b04d1e"};
+    firing.condition = "11 more matches since the previous alert";
   }
 };
 
@@ -57,7 +57,7 @@ TEST(Alert, CarriesWhatOnCallNeeds) {
   Fixture f;
   AlertOptions options;
   options.kibana_url = "http://kibana.example:5601/";
-  Alert a = make_alert(options, stack_rule(), "0123456789abcdef", f.event, f.obs);
+  Alert a = make_alert(options, stack_rule(), "0123456789abcdef", f.firing, &f.event);
   EXPECT_EQ(a.rule, "pay-exception-stack");
   EXPECT_EQ(a.severity, "critical");
   EXPECT_EQ(a.group_by, "fingerprint");
@@ -88,15 +88,15 @@ TEST(Alert, IdIsDeterministicPerRuleGroupAndWindow) {
   EXPECT_NE(alert_id("r", "g", 1000), alert_id("r", "h", 1000));
   EXPECT_NE(alert_id("r", "g", 1000), alert_id("s", "g", 1000));
   Fixture f;
-  Alert a = make_alert(AlertOptions{}, stack_rule(), "k", f.event, f.obs);
-  Alert b = make_alert(AlertOptions{}, stack_rule(), "k", f.event, f.obs);
+  Alert a = make_alert(AlertOptions{}, stack_rule(), "k", f.firing, &f.event);
+  Alert b = make_alert(AlertOptions{}, stack_rule(), "k", f.firing, &f.event);
   EXPECT_EQ(a.id, b.id);
   EXPECT_EQ(to_json(a), to_json(b));  // a replay produces the identical document
 }
 
 TEST(Alert, JsonRoundTripsAndIsValid) {
   Fixture f;
-  Alert a = make_alert(AlertOptions{}, stack_rule(), "0123456789abcdef", f.event, f.obs);
+  Alert a = make_alert(AlertOptions{}, stack_rule(), "0123456789abcdef", f.firing, &f.event);
   std::string json = to_json(a);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -112,6 +112,9 @@ TEST(Alert, JsonRoundTripsAndIsValid) {
   EXPECT_EQ(back.stack_trace, a.stack_trace);
   EXPECT_EQ(back.top_frames, a.top_frames);
   EXPECT_EQ(back.kibana_url, a.kibana_url);
+  EXPECT_EQ(back.rule_type, "any");
+  EXPECT_EQ(back.condition, a.condition);
+  EXPECT_TRUE(back.has_source);
   EXPECT_EQ(to_json(back), json);
   EXPECT_FALSE(from_json("{\"id\":1}", back));
   EXPECT_FALSE(from_json("not json", back));
@@ -123,7 +126,7 @@ TEST(Alert, OneLineEventsHaveNoStackTrace) {
   f.event.tags.clear();
   Rule r = stack_rule();
   r.group_by = GroupBy::rule;
-  Alert a = make_alert(AlertOptions{}, r, r.name, f.event, f.obs);
+  Alert a = make_alert(AlertOptions{}, r, r.name, f.firing, &f.event);
   EXPECT_EQ(a.stack_trace, "");
   EXPECT_EQ(a.stack_trace_total_lines, 0u);
   EXPECT_EQ(a.exception_class, "");
@@ -132,8 +135,8 @@ TEST(Alert, OneLineEventsHaveNoStackTrace) {
 
 TEST(Alert, KibanaLinkWithoutRequestIdsFiltersOnTypeAndHost) {
   Fixture f;
-  f.obs.alert_request_ids.clear();
-  Alert a = make_alert(AlertOptions{}, stack_rule(), "k", f.event, f.obs);
+  f.firing.request_ids.clear();
+  Alert a = make_alert(AlertOptions{}, stack_rule(), "k", f.firing, &f.event);
   EXPECT_NE(a.kibana_url.find("type:%22pay-biz%22%20and%20host:%22pay-app-03%22"),
             std::string::npos)
       << a.kibana_url;
@@ -141,15 +144,69 @@ TEST(Alert, KibanaLinkWithoutRequestIdsFiltersOnTypeAndHost) {
 
 TEST(Alert, TextShowsCountsAndTrace) {
   Fixture f;
-  Alert a = make_alert(AlertOptions{}, stack_rule(), "0123456789abcdef", f.event, f.obs);
+  Alert a = make_alert(AlertOptions{}, stack_rule(), "0123456789abcdef", f.firing, &f.event);
   std::string text = to_text(a, 5);
   EXPECT_NE(text.find("[CRITICAL] pay-exception-stack"), std::string::npos) << text;
-  EXPECT_NE(text.find("11 suppressed since the previous alert (window 5m)"), std::string::npos);
+  EXPECT_NE(text.find("11 suppressed since the previous alert (realert 5m)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("why        11 more matches since the previous alert"), std::string::npos);
   EXPECT_NE(text.find("java.lang.NullPointerException: null"), std::string::npos);
   EXPECT_NE(text.find("5f3a9c2e71b04d1e"), std::string::npos);
   std::string line = to_log_line(a);
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_NE(line.find("rule=pay-exception-stack"), std::string::npos);
+}
+
+TEST(Alert, FiredByTimeHasNoSampleAndLinksToWhatTheRuleWatches) {
+  Rule r;
+  r.name = "pay-success-flatline";
+  r.type = RuleType::flatline;
+  r.types = {"pay-biz"};
+  r.threshold = 1;
+  r.timeframe = std::chrono::minutes(5);
+  Firing f;
+  f.at_ms = *parse_timestamp_ms("2026-11-24T10:20:00Z");
+  f.window_start_ms = f.at_ms - 300'000;
+  f.window_end_ms = f.at_ms;
+  f.count = 0;
+  f.condition = "0 matches in the last 5m (threshold 1); last match never seen";
+  Alert a = make_alert(AlertOptions{}, r, r.name, f, nullptr);
+  EXPECT_FALSE(a.has_source);
+  EXPECT_EQ(a.rule_type, "flatline");
+  EXPECT_EQ(a.host, "");
+  EXPECT_EQ(a.id, alert_id(r.name, r.name, f.window_start_ms));
+  EXPECT_NE(a.kibana_url.find("type:%22pay-biz%22"), std::string::npos) << a.kibana_url;
+  EXPECT_NE(a.kibana_url.find("2026-11-24T10:14:00.000Z"), std::string::npos)
+      << "from the window's start, less a minute: " << a.kibana_url;
+  std::string json = to_json(a);
+  EXPECT_EQ(json.find("\"source\""), std::string::npos) << json;
+  EXPECT_EQ(json.find("\"first_seen\""), std::string::npos) << "never matched: " << json;
+  Alert back;
+  ASSERT_TRUE(from_json(json, back));
+  EXPECT_FALSE(back.has_source);
+  EXPECT_EQ(back.window_start_ms, f.window_start_ms);
+  EXPECT_EQ(to_json(back), json);
+  EXPECT_NE(to_text(a).find("why        0 matches in the last 5m"), std::string::npos);
+}
+
+TEST(Alert, SpikeCarriesBothWindowsCounts) {
+  Rule r;
+  r.name = "errors-spike";
+  r.type = RuleType::spike;
+  Firing f;
+  f.at_ms = f.window_start_ms = 1'764'000'000'000;
+  f.window_end_ms = f.window_start_ms + 600'000;
+  f.count = 40;
+  f.reference_count = 10;
+  f.direction = "up";
+  Alert a = make_alert(AlertOptions{}, r, r.name, f, nullptr);
+  std::string json = to_json(a);
+  EXPECT_NE(json.find("\"reference_count\":10"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"direction\":\"up\""), std::string::npos) << json;
+  Alert back;
+  ASSERT_TRUE(from_json(json, back));
+  EXPECT_EQ(back.reference_count, 10u);
+  EXPECT_EQ(back.direction, "up");
 }
 
 }  // namespace

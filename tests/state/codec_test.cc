@@ -19,6 +19,20 @@ GroupState sample_group() {
   g.last_seen_ms = 1'764'000'000'123;
   g.last_alert_ms = std::numeric_limits<int64_t>::min();
   g.request_ids = {"req-1", "", std::string("bin\0\x1f\xff", 6), std::string(200, 'x')};
+  // Deltas in both directions and across the int64 range survive too.
+  g.times = {1'764'000'000'000,
+             1'764'000'000'000,
+             1'763'999'000'000,
+             std::numeric_limits<int64_t>::max(),
+             std::numeric_limits<int64_t>::min(),
+             0};
+  g.since_ms = -1;
+  g.firing = true;
+  g.window_start_ms = 1'764'000'000'000;
+  g.window_count = 12;
+  g.previous_count = 3;
+  g.window_alerted = true;
+  g.timer_due_ms = 1'764'000'600'000;
   return g;
 }
 
@@ -62,16 +76,25 @@ TEST(GroupCodec, RejectsTrailingBytesAndUnknownVersion) {
 TEST(GroupCodec, RejectsOversizedCountsAndVarints) {
   GroupState out;
   // version, five zero fields, then an id count far beyond the bytes that follow.
-  std::string huge_count = std::string("\x01\x00\x00\x00\x00\x00", 6) + "\xff\xff\xff\xff\x0f";
+  std::string huge_count = std::string("\x02\x00\x00\x00\x00\x00", 6) + "\xff\xff\xff\xff\x0f";
   EXPECT_FALSE(decode_group(huge_count, out));
   // An id whose length runs past the end.
-  std::string long_id = std::string("\x01\x00\x00\x00\x00\x00\x01", 7) + "\x10" + "abc";
+  std::string long_id = std::string("\x02\x00\x00\x00\x00\x00\x01", 7) + "\x10" + "abc";
   EXPECT_FALSE(decode_group(long_id, out));
+  // No ids, then a count of times far beyond the bytes that follow.
+  std::string huge_times = std::string("\x02\x00\x00\x00\x00\x00\x00", 7) + "\xff\xff\x0f";
+  EXPECT_FALSE(decode_group(huge_times, out));
   // A varint of eleven bytes, and one whose tenth byte overflows 64 bits.
-  std::string too_long = "\x01" + std::string(10, '\x80') + "\x01";
+  std::string too_long = "\x02" + std::string(10, '\x80') + "\x01";
   EXPECT_FALSE(decode_group(too_long, out));
-  std::string overflow = "\x01" + std::string(9, '\xff') + "\x02";
+  std::string overflow = "\x02" + std::string(9, '\xff') + "\x02";
   EXPECT_FALSE(decode_group(overflow, out));
+  // Flags other than 0 and 1.
+  GroupState flagged;
+  std::string bytes;
+  encode_group(flagged, bytes);
+  bytes[bytes.size() - 6] = '\x02';  // firing
+  EXPECT_FALSE(decode_group(bytes, out));
 }
 
 TEST(GroupCodec, DecodesTheLargestVarint) {
@@ -122,6 +145,34 @@ TEST(Keys, KindsDoNotOverlap) {
   EXPECT_EQ(alert_index_key("id"), std::string("a\x1fid"));
   EXPECT_NE(offset_key("s", 1), offset_key("s", 11));
   EXPECT_NE(group_key("r", "k1"), group_key("r1", "k"));
+}
+
+TEST(Keys, TimerKeysSortByDueTimeAndParseBack) {
+  const int64_t dues[] = {std::numeric_limits<int64_t>::min(),    -1, 0, 1, 1'764'000'000'000,
+                          std::numeric_limits<int64_t>::max() - 1};
+  for (size_t i = 1; i < std::size(dues); ++i) {
+    EXPECT_LT(timer_key(dues[i - 1], group_key("r", "zzz")),
+              timer_key(dues[i], group_key("r", "a")))
+        << dues[i];
+    // Everything due at or before a time sorts before the end key of that time.
+    EXPECT_LT(timer_key(dues[i - 1], group_key("r", "\xff")), timers_due_end(dues[i - 1]));
+    EXPECT_GE(timer_key(dues[i], group_key("r", "")), timers_due_end(dues[i - 1]));
+  }
+  EXPECT_LT(timer_key(std::numeric_limits<int64_t>::max(), "g"),
+            timers_due_end(std::numeric_limits<int64_t>::max()));
+  int64_t due;
+  std::string_view group, rule, key;
+  std::string timer = timer_key(-42, group_key("rule@any@1", "k\x1fwith sep"));
+  ASSERT_TRUE(parse_timer_key(timer, due, group));
+  EXPECT_EQ(due, -42);
+  ASSERT_TRUE(parse_group_key(group, rule, key));
+  EXPECT_EQ(rule, "rule@any@1");
+  EXPECT_EQ(key, "k\x1fwith sep");
+  EXPECT_FALSE(
+      parse_timer_key("t\x1f"
+                      "short",
+                      due, group));
+  EXPECT_FALSE(parse_group_key("g\x1fnoseparator", rule, key));
 }
 
 TEST(Fixed64, RoundTripsAndChecksLength) {

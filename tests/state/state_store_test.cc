@@ -25,25 +25,20 @@
 namespace klaxon {
 namespace {
 
-using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-constexpr milliseconds kMinute{60'000};
 constexpr int64_t kT0 = 1'764'000'000'000;  // a plausible event time
 
 class StateStoreTest : public ::testing::Test {
  protected:
-  StateOptions options(size_t max_ids = 10) const {
+  StateOptions options() const {
     StateOptions o;
     o.dir = dir_.path() + "/state";
-    o.max_request_ids = max_ids;
     return o;
   }
-  std::unique_ptr<StateStore> open(size_t max_ids = 10) {
-    return std::make_unique<StateStore>(options(max_ids));
-  }
+  std::unique_ptr<StateStore> open() { return std::make_unique<StateStore>(options()); }
 
   // Opens the closed database directly, bypassing StateStore.
   std::unique_ptr<rocksdb::DB> raw_db() {
@@ -82,180 +77,110 @@ void commit_ok(StateStore& store) {
   ASSERT_TRUE(s.ok()) << s.ToString();
 }
 
-// --- dedup semantics -------------------------------------------------------------------
-
-TEST_F(StateStoreTest, FirstMatchAlerts) {
-  auto store = open();
-  Observation o = store->observe("r", "k", kT0, kMinute, {"a", "b"});
-  EXPECT_TRUE(o.alert);
-  EXPECT_EQ(o.suppressed_before, 0u);
-  EXPECT_EQ(o.state.count, 1u);
-  EXPECT_EQ(o.state.suppressed, 0u);
-  EXPECT_EQ(o.state.first_seen_ms, kT0);
-  EXPECT_EQ(o.state.last_seen_ms, kT0);
-  EXPECT_EQ(o.state.last_alert_ms, kT0);
-  EXPECT_THAT(o.state.request_ids, ElementsAre("a", "b"));
+std::string get_or(StateStore& store, std::string_view key, std::string absent = "<absent>") {
+  std::string value;
+  return store.get(key, value) ? value : absent;
 }
 
-TEST_F(StateStoreTest, RepeatsInsideWindowAreSuppressedThenNextAlertCarriesCount) {
-  auto store = open();
-  ASSERT_TRUE(store->observe("r", "k", kT0, kMinute, {}).alert);
-  Observation o1 = store->observe("r", "k", kT0 + 1'000, kMinute, {});
-  Observation o2 = store->observe("r", "k", kT0 + 59'999, kMinute, {});
-  EXPECT_FALSE(o1.alert);
-  EXPECT_FALSE(o2.alert);
-  EXPECT_EQ(o1.state.suppressed, 1u);
-  EXPECT_EQ(o2.state.suppressed, 2u);
-  EXPECT_EQ(o2.state.count, 3u);
-  EXPECT_EQ(o2.state.last_alert_ms, kT0);
-  EXPECT_EQ(o2.state.last_seen_ms, kT0 + 59'999);
-  commit_ok(*store);
-
-  // Exactly `realert` after the last alert: alerts, carrying the two suppressed matches.
-  Observation o3 = store->observe("r", "k", kT0 + 60'000, kMinute, {});
-  EXPECT_TRUE(o3.alert);
-  EXPECT_EQ(o3.suppressed_before, 2u);
-  EXPECT_EQ(o3.state.suppressed, 0u);
-  EXPECT_EQ(o3.state.count, 4u);
-  EXPECT_EQ(o3.state.last_alert_ms, kT0 + 60'000);
-  EXPECT_EQ(o3.state.first_seen_ms, kT0);
-
-  // The window restarts from the new alert.
-  Observation o4 = store->observe("r", "k", kT0 + 119'999, kMinute, {});
-  EXPECT_FALSE(o4.alert);
-  EXPECT_EQ(o4.state.suppressed, 1u);
-  Observation o5 = store->observe("r", "k", kT0 + 500'000, kMinute, {});
-  EXPECT_TRUE(o5.alert);
-  EXPECT_EQ(o5.suppressed_before, 1u);
-  EXPECT_EQ(o5.state.count, 6u);
-}
-
-TEST_F(StateStoreTest, WindowBoundaryIsInclusive) {
-  auto store = open();
-  store->observe("r", "k", kT0, milliseconds(10), {});
-  EXPECT_FALSE(store->observe("r", "k", kT0 + 9, milliseconds(10), {}).alert);
-  EXPECT_TRUE(store->observe("r", "k", kT0 + 10, milliseconds(10), {}).alert);
-}
-
-TEST_F(StateStoreTest, ZeroRealertAlertsOnEveryInOrderMatch) {
-  auto store = open();
-  for (int i = 0; i < 3; ++i) {
-    Observation o = store->observe("r", "k", kT0 + i, milliseconds(0), {});
-    EXPECT_TRUE(o.alert) << i;
-    EXPECT_EQ(o.suppressed_before, 0u);
-  }
-  // Same event time as the last alert: still zero elapsed, so it alerts.
-  EXPECT_TRUE(store->observe("r", "k", kT0 + 2, milliseconds(0), {}).alert);
-}
-
-TEST_F(StateStoreTest, LateEventsAreSuppressedAndWidenFirstSeen) {
-  auto store = open();
-  store->observe("r", "k", kT0, kMinute, {});
-  // Far older than the last alert (more than a window before it): still suppressed.
-  Observation late = store->observe("r", "k", kT0 - 10 * kMinute.count(), kMinute, {});
-  EXPECT_FALSE(late.alert);
-  EXPECT_EQ(late.state.suppressed, 1u);
-  EXPECT_EQ(late.state.first_seen_ms, kT0 - 10 * kMinute.count());
-  EXPECT_EQ(late.state.last_seen_ms, kT0);
-  EXPECT_EQ(late.state.last_alert_ms, kT0);
-  Observation next = store->observe("r", "k", kT0 + kMinute.count(), kMinute, {});
-  EXPECT_TRUE(next.alert);
-  EXPECT_EQ(next.suppressed_before, 1u);
-  EXPECT_EQ(next.state.first_seen_ms, kT0 - 10 * kMinute.count());
-}
-
-TEST_F(StateStoreTest, RulesAndGroupsAreIndependent) {
-  auto store = open();
-  EXPECT_TRUE(store->observe("r1", "k1", kT0, kMinute, {}).alert);
-  EXPECT_TRUE(store->observe("r1", "k2", kT0, kMinute, {}).alert);
-  EXPECT_TRUE(store->observe("r2", "k1", kT0, kMinute, {}).alert);
-  EXPECT_TRUE(store->observe("r1", "", kT0, kMinute, {}).alert);
-  EXPECT_FALSE(store->observe("r1", "k1", kT0 + 1, kMinute, {}).alert);
-  commit_ok(*store);
-  GroupState g;
-  ASSERT_TRUE(store->get_group("r1", "k1", g));
-  EXPECT_EQ(g.count, 2u);
-  ASSERT_TRUE(store->get_group("r2", "k1", g));
-  EXPECT_EQ(g.count, 1u);
-  ASSERT_TRUE(store->get_group("r1", "k2", g));
-  EXPECT_EQ(g.count, 1u);
-  EXPECT_FALSE(store->get_group("r3", "k1", g));
-}
-
-TEST_F(StateStoreTest, RequestIdsAreDistinctBoundedAndResetOnAlert) {
-  auto store = open(/*max_ids=*/3);
-  Observation first = store->observe("r", "k", kT0, kMinute, {"a", "a", "b"});
-  EXPECT_THAT(first.state.request_ids, ElementsAre("a", "b"));
-  EXPECT_THAT(first.alert_request_ids, ElementsAre("a", "b"));
-  Observation s1 = store->observe("r", "k", kT0 + 1, kMinute, {"b", "c", "d"});
-  EXPECT_THAT(s1.state.request_ids, ElementsAre("a", "b", "c"));  // earliest kept
-  Observation s2 = store->observe("r", "k", kT0 + 2, kMinute, {"e"});
-  EXPECT_THAT(s2.state.request_ids, ElementsAre("a", "b", "c"));
-  EXPECT_THAT(s2.alert_request_ids, IsEmpty());  // not alerting
-  // The next alert starts its group's list afresh, and carries its own ids first, then
-  // those of the matches it suppressed (bounded).
-  Observation again = store->observe("r", "k", kT0 + kMinute.count(), kMinute, {"z", "y"});
-  EXPECT_TRUE(again.alert);
-  EXPECT_THAT(again.state.request_ids, ElementsAre("z", "y"));
-  EXPECT_THAT(again.alert_request_ids, ElementsAre("z", "y", "a"));
-  Observation none = store->observe("r", "k", kT0 + 2 * kMinute.count(), kMinute, {});
-  EXPECT_TRUE(none.alert);
-  EXPECT_THAT(none.state.request_ids, IsEmpty());
-  EXPECT_THAT(none.alert_request_ids, ElementsAre("z", "y"));
-}
-
-TEST_F(StateStoreTest, ZeroMaxRequestIdsKeepsNone) {
-  auto store = open(/*max_ids=*/0);
-  EXPECT_THAT(store->observe("r", "k", kT0, kMinute, {"a"}).state.request_ids, IsEmpty());
-  EXPECT_THAT(store->observe("r", "k", kT0 + 1, kMinute, {"b"}).state.request_ids, IsEmpty());
+std::vector<std::string> scan_keys(StateStore& store, std::string_view from, std::string_view to) {
+  std::vector<std::string> keys;
+  store.scan(from, to, [&](std::string_view k, std::string_view) {
+    keys.emplace_back(k);
+    return true;
+  });
+  return keys;
 }
 
 // --- batches -------------------------------------------------------------------------------
 
 TEST_F(StateStoreTest, ReadYourWritesBeforeCommit) {
   auto store = open();
-  store->observe("r", "k", kT0, kMinute, {"a"});
-  Observation o = store->observe("r", "k", kT0 + 5, kMinute, {"b"});
-  EXPECT_FALSE(o.alert);
-  EXPECT_EQ(o.state.count, 2u);
-  GroupState g;
-  EXPECT_FALSE(store->get_group("r", "k", g)) << "uncommitted state must not be visible";
+  store->put("g\x1fr\x1fk", "one");
+  EXPECT_EQ(get_or(*store, "g\x1fr\x1fk"), "one");
+  store->put("g\x1fr\x1fk", "two");
+  EXPECT_EQ(get_or(*store, "g\x1fr\x1fk"), "two");
   commit_ok(*store);
-  ASSERT_TRUE(store->get_group("r", "k", g));
-  EXPECT_EQ(g, o.state);
-  // A later batch continues from the committed state.
-  Observation o3 = store->observe("r", "k", kT0 + 6, kMinute, {});
-  EXPECT_EQ(o3.state.count, 3u);
-  EXPECT_EQ(o3.state.suppressed, 2u);
+  EXPECT_EQ(get_or(*store, "g\x1fr\x1fk"), "two");
+  store->erase("g\x1fr\x1fk");
+  EXPECT_EQ(get_or(*store, "g\x1fr\x1fk"), "<absent>") << "an erase is visible in its batch";
+  commit_ok(*store);
+  EXPECT_EQ(get_or(*store, "g\x1fr\x1fk"), "<absent>");
+}
+
+TEST_F(StateStoreTest, ScanMergesTheBatchWithCommittedKeysInOrder) {
+  auto store = open();
+  for (const char* k : {"t\x1f"
+                        "b",
+                        "t\x1f"
+                        "d",
+                        "t\x1f"
+                        "f",
+                        "u\x1f"
+                        "a"})
+    store->put(k, "");
+  commit_ok(*store);
+  store->put(
+      "t\x1f"
+      "c",
+      "");  // new in the batch
+  store->erase(
+      "t\x1f"
+      "d");  // erased in the batch
+  store->put(
+      "t\x1f"
+      "a",
+      "");
+  store->put(
+      "t\x1f"
+      "z",
+      "");  // beyond the range's end in the batch
+  EXPECT_THAT(scan_keys(*store,
+                        "t\x1f"
+                        "a",
+                        "t\x1f"
+                        "g"),
+              ElementsAre("t\x1f"
+                          "a",
+                          "t\x1f"
+                          "b",
+                          "t\x1f"
+                          "c",
+                          "t\x1f"
+                          "f"));
+  std::vector<std::string> first_two;
+  store->scan("t\x1f", "t\x20", [&](std::string_view k, std::string_view) {
+    first_two.emplace_back(k);
+    return first_two.size() < 2;
+  });
+  EXPECT_THAT(first_two, ElementsAre("t\x1f"
+                                     "a",
+                                     "t\x1f"
+                                     "b"))
+      << "the visitor stops the scan";
 }
 
 TEST_F(StateStoreTest, DiscardBatchLeavesNothing) {
   auto store = open();
-  store->observe("r", "k", kT0, kMinute, {});
+  store->put("g\x1fr\x1fk", "v");
+  store->add_groups(1);
   store->stage_alert(entry("x"));
   store->stage_offset("s", 0, 41);
   store->discard_batch();
+  EXPECT_EQ(get_or(*store, "g\x1fr\x1fk"), "<absent>");
   commit_ok(*store);  // nothing left to write
-  GroupState g;
-  EXPECT_FALSE(store->get_group("r", "k", g));
+  EXPECT_EQ(get_or(*store, "g\x1fr\x1fk"), "<absent>");
   EXPECT_THAT(store->pending_alerts(), IsEmpty());
   EXPECT_EQ(store->applied_offset("s", 0), -1);
   EXPECT_EQ(store->estimated_groups(), 0u);
-  // The discarded match is forgotten: the group starts over.
-  Observation o = store->observe("r", "k", kT0 + 1, kMinute, {});
-  EXPECT_TRUE(o.alert);
-  EXPECT_EQ(o.state.count, 1u);
 }
 
 TEST_F(StateStoreTest, DiscardKeepsEarlierCommits) {
   auto store = open();
-  store->observe("r", "k", kT0, kMinute, {});
+  store->put("k", "committed");
   commit_ok(*store);
-  store->observe("r", "k", kT0 + 1, kMinute, {});
+  store->put("k", "discarded");
   store->discard_batch();
-  Observation o = store->observe("r", "k", kT0 + 2, kMinute, {});
-  EXPECT_EQ(o.state.count, 2u);
-  EXPECT_EQ(o.state.suppressed, 1u);
+  EXPECT_EQ(get_or(*store, "k"), "committed");
 }
 
 TEST_F(StateStoreTest, EmptyCommitIsOk) {
@@ -267,25 +192,23 @@ TEST_F(StateStoreTest, EmptyCommitIsOk) {
 // --- durability and atomicity ----------------------------------------------------------
 
 TEST_F(StateStoreTest, CommittedStateSurvivesReopenUncommittedDoesNot) {
-  Observation committed;
   {
     auto store = open();
-    store->observe("r", "k", kT0, kMinute, {"a"});
-    committed = store->observe("r", "k", kT0 + 1, kMinute, {"b"});
+    store->put("g\x1fr\x1fk", "v1");
+    store->add_groups(1);
     store->stage_alert(entry("one"));
     store->stage_offset("cluster/logs", 2, 100);
     commit_ok(*store);
     // Staged but never committed when the store goes away.
-    store->observe("r", "k", kT0 + 2, kMinute, {"c"});
-    store->observe("r", "other", kT0, kMinute, {});
+    store->put("g\x1fr\x1fk", "v2");
+    store->put("g\x1fr\x1fother", "v");
+    store->add_groups(1);
     store->stage_alert(entry("two"));
     store->stage_offset("cluster/logs", 2, 200);
   }
   auto store = open();
-  GroupState g;
-  ASSERT_TRUE(store->get_group("r", "k", g));
-  EXPECT_EQ(g, committed.state);
-  EXPECT_FALSE(store->get_group("r", "other", g));
+  EXPECT_EQ(get_or(*store, "g\x1fr\x1fk"), "v1");
+  EXPECT_EQ(get_or(*store, "g\x1fr\x1fother"), "<absent>");
   EXPECT_THAT(ids_of(store->pending_alerts()), ElementsAre("one"));
   EXPECT_EQ(store->applied_offset("cluster/logs", 2), 100);
   EXPECT_EQ(store->estimated_groups(), 1u);
@@ -304,11 +227,11 @@ TEST(StateStoreCrashChild, CommitThenDie) {
   o.dir = dir;
   o.sync = std::string_view(dir).ends_with("/sync");
   StateStore store(o);
-  store.observe("r", "k", kT0, kMinute, {"a"});
+  store.put("k", "a");
   store.stage_alert(entry("x"));
   store.stage_offset("s", 0, 9);
   if (!store.commit_batch().ok()) std::_Exit(2);
-  store.observe("r", "uncommitted", kT0, kMinute, {});
+  store.put("uncommitted", "b");
   store.stage_offset("s", 0, 10);
   std::_Exit(0);
 }
@@ -332,10 +255,8 @@ TEST_F(StateStoreTest, CommitSurvivesProcessDeath) {
     o.dir = dir_.path() + (sync ? "/sync" : "/nosync");
     ASSERT_EQ(run_crash_child(o.dir), 0) << "sync=" << sync;
     StateStore store(o);
-    GroupState g;
-    ASSERT_TRUE(store.get_group("r", "k", g)) << "sync=" << sync;
-    EXPECT_THAT(g.request_ids, ElementsAre("a"));
-    EXPECT_FALSE(store.get_group("r", "uncommitted", g));
+    EXPECT_EQ(get_or(store, "k"), "a") << "sync=" << sync;
+    EXPECT_EQ(get_or(store, "uncommitted"), "<absent>");
     EXPECT_THAT(ids_of(store.pending_alerts()), ElementsAre("x"));
     EXPECT_EQ(store.applied_offset("s", 0), 9);
   }
@@ -346,36 +267,33 @@ TEST_F(StateStoreTest, UnsyncedCommitsSurviveReopen) {
   o.sync = false;
   {
     StateStore store(o);
-    store.observe("r", "k", kT0, kMinute, {});
+    store.put("k", "v");
     store.stage_offset("s", 0, 7);
     commit_ok(store);
   }
   StateStore store(o);
-  GroupState g;
-  EXPECT_TRUE(store.get_group("r", "k", g));
+  EXPECT_EQ(get_or(store, "k"), "v");
   EXPECT_EQ(store.applied_offset("s", 0), 7);
 }
 
 TEST_F(StateStoreTest, BatchIsAllOrNothingAcrossReopen) {
   {
     auto store = open();
-    store->observe("r", "committed", kT0, kMinute, {});
+    store->put("committed", "1");
     store->stage_alert(entry("committed"));
     store->stage_offset("s", 0, 10);
     commit_ok(*store);
 
-    store->observe("r", "discarded", kT0, kMinute, {});
-    store->observe("r", "committed", kT0 + 1, kMinute, {});
+    store->put("discarded", "1");
+    store->put("committed", "2");
     store->stage_alert(entry("discarded"));
     store->stage_offset("s", 0, 20);
     store->stage_offset("s", 1, 5);
     store->discard_batch();
   }
   auto store = open();
-  GroupState g;
-  ASSERT_TRUE(store->get_group("r", "committed", g));
-  EXPECT_EQ(g.count, 1u);
-  EXPECT_FALSE(store->get_group("r", "discarded", g));
+  EXPECT_EQ(get_or(*store, "committed"), "1");
+  EXPECT_EQ(get_or(*store, "discarded"), "<absent>");
   EXPECT_THAT(ids_of(store->pending_alerts()), ElementsAre("committed"));
   EXPECT_EQ(store->applied_offset("s", 0), 10);
   EXPECT_EQ(store->applied_offset("s", 1), -1);
@@ -498,7 +416,7 @@ TEST_F(StateStoreTest, OutboxIsUsableFromAnotherThreadDuringCommits) {
       }
     });
     for (int i = 0; i < kBatches; ++i) {
-      store.observe("r", "k" + std::to_string(i % 7), kT0 + i, milliseconds(0), {});
+      store.put("g\x1fr\x1fk" + std::to_string(i % 7), std::to_string(i));
       store.stage_alert(entry("id" + std::to_string(i)));
       store.stage_offset("s", 0, i);
       commit_ok(store);
@@ -575,7 +493,7 @@ TEST_F(StateStoreTest, CreatesMissingParentDirectories) {
   StateOptions o = options();
   o.dir = dir_.path() + "/a/b/c";
   StateStore store(o);
-  store.observe("r", "k", kT0, kMinute, {});
+  store.put("k", "v");
   commit_ok(store);
   EXPECT_TRUE(std::filesystem::exists(o.dir + "/CURRENT"));
 }
@@ -594,45 +512,6 @@ TEST_F(StateStoreTest, DirectoryThatIsAFileThrowsNamingIt) {
 }
 
 // --- corrupt values --------------------------------------------------------------------
-
-TEST_F(StateStoreTest, CorruptGroupValueStartsAFreshGroup) {
-  {
-    auto store = open();
-    store->observe("r", "garbage", kT0, kMinute, {});
-    store->observe("r", "truncated", kT0, kMinute, {"a", "b"});
-    store->observe("r", "fine", kT0, kMinute, {});
-    commit_ok(*store);
-    EXPECT_EQ(store->estimated_groups(), 3u);
-  }
-  {
-    auto db = raw_db();
-    std::string key = state_codec::group_key("r", "truncated");
-    std::string value;
-    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value.substr(0, value.size() - 1)).ok());
-    ASSERT_TRUE(
-        db->Put(rocksdb::WriteOptions(), state_codec::group_key("r", "garbage"), "\xff\x00garbage")
-            .ok());
-    ASSERT_TRUE(db->Close().ok());
-  }
-  auto store = open();
-  GroupState g;
-  EXPECT_FALSE(store->get_group("r", "garbage", g));
-  EXPECT_FALSE(store->get_group("r", "truncated", g));
-  EXPECT_TRUE(store->get_group("r", "fine", g));
-  for (const char* key : {"garbage", "truncated"}) {
-    Observation o = store->observe("r", key, kT0 + 1, kMinute, {"c"});
-    EXPECT_TRUE(o.alert) << key;
-    EXPECT_EQ(o.state.count, 1u) << key;
-    EXPECT_EQ(o.state.first_seen_ms, kT0 + 1) << key;
-    EXPECT_THAT(o.state.request_ids, ElementsAre("c")) << key;
-  }
-  EXPECT_FALSE(store->observe("r", "fine", kT0 + 1, kMinute, {}).alert);
-  commit_ok(*store);
-  ASSERT_TRUE(store->get_group("r", "garbage", g)) << "the fresh state replaces the bad value";
-  EXPECT_EQ(g.count, 1u);
-  EXPECT_EQ(store->estimated_groups(), 3u) << "rewritten groups are not new groups";
-}
 
 TEST_F(StateStoreTest, CorruptOutboxValueIsSkipped) {
   {
@@ -659,29 +538,32 @@ TEST_F(StateStoreTest, EstimatedGroupsCountsCommittedGroups) {
   {
     auto store = open();
     EXPECT_EQ(store->estimated_groups(), 0u);
-    store->observe("r", "a", kT0, kMinute, {});
-    store->observe("r", "a", kT0 + 1, kMinute, {});
-    store->observe("r", "b", kT0, kMinute, {});
+    store->add_groups(2);
     EXPECT_EQ(store->estimated_groups(), 0u) << "uncommitted groups are not counted";
     commit_ok(*store);
     EXPECT_EQ(store->estimated_groups(), 2u);
-    store->observe("r", "a", kT0 + 2, kMinute, {});
-    store->observe("q", "a", kT0, kMinute, {});
+    store->add_groups(3);
+    store->add_groups(-1);
     commit_ok(*store);
-    EXPECT_EQ(store->estimated_groups(), 3u);
-    store->observe("r", "discarded", kT0, kMinute, {});
+    EXPECT_EQ(store->estimated_groups(), 4u);
+    store->add_groups(5);
     store->discard_batch();
     commit_ok(*store);
-    EXPECT_EQ(store->estimated_groups(), 3u);
+    EXPECT_EQ(store->estimated_groups(), 4u);
   }
   auto store = open();
-  EXPECT_EQ(store->estimated_groups(), 3u);
+  EXPECT_EQ(store->estimated_groups(), 4u);
+  store->add_groups(-10);
+  commit_ok(*store);
+  EXPECT_EQ(store->estimated_groups(), 0u) << "never below zero";
 }
 
 TEST_F(StateStoreTest, EstimatedGroupsRecountsWhenItsKeyIsMissing) {
   {
     auto store = open();
-    for (int i = 0; i < 5; ++i) store->observe("r", std::to_string(i), kT0, kMinute, {});
+    for (int i = 0; i < 5; ++i) store->put(state_codec::group_key("r", std::to_string(i)), "v");
+    store->put(state_codec::timer_key(kT0, state_codec::group_key("r", "0")), "");
+    store->add_groups(5);
     commit_ok(*store);
   }
   {
@@ -690,8 +572,8 @@ TEST_F(StateStoreTest, EstimatedGroupsRecountsWhenItsKeyIsMissing) {
     ASSERT_TRUE(db->Close().ok());
   }
   auto store = open();
-  EXPECT_EQ(store->estimated_groups(), 5u);
-  store->observe("r", "new", kT0, kMinute, {});
+  EXPECT_EQ(store->estimated_groups(), 5u) << "group keys counted, timers not";
+  store->add_groups(1);
   commit_ok(*store);
   EXPECT_EQ(store->estimated_groups(), 6u);
 }

@@ -1,0 +1,73 @@
+// Evaluator: applies matches and the passage of time to the rules' group state, using each
+// rule type's RuleLogic (rule_logic.h), and decides which alerts fire.
+//
+// State lives in the StateStore under (rule state id, group key); each group has at most one
+// timer there (a key ordered by due time), which drives what happens without a match:
+// flatline and spike-down firing, and forgetting expired groups (no unbounded growth).
+// A timer whose rule no longer exists (removed, or its identity changed in a reload) deletes
+// its group: state is kept exactly for rules whose state id is unchanged.
+//
+// Decoded groups are cached for the current batch; flush() writes them into the store's
+// batch, which the caller then commits (or discard() drops them with a failed batch).
+//
+// Thread: the pipeline thread only. The rules passed in must outlive the call.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "alert/rule_logic.h"
+#include "state/state_store.h"
+
+namespace klaxon {
+
+// The active rules by state id, for timers (which know only the stored key).
+using RulesByStateId = std::unordered_map<std::string, const Rule*>;
+
+class Evaluator {
+ public:
+  using FiredFn = std::function<void(const Rule&, std::string_view group_key, const Firing&)>;
+
+  Evaluator(StateStore& store, LogicOptions options);
+
+  // Applies one match of `rule` (whose state id is `state_id`); appends what fires.
+  // Returns true when realert held back what would have fired (counted as suppressed).
+  bool on_match(const Rule& rule, std::string_view state_id, std::string_view group_key,
+                int64_t event_time_ms, const std::vector<std::string>& request_ids,
+                std::vector<Firing>& fired);
+
+  // Time reached `now`: runs every timer due by then (at most `max_timers`, the rest on the
+  // next call) and reports what fires. First creates the groups that must exist before any
+  // match (a flatline grouped by rule is watched from the moment its rule is active).
+  void advance(int64_t now, const RulesByStateId& rules, const FiredFn& fired,
+               size_t max_timers = 10'000);
+
+  // Writes the cached groups and their count into the store's current batch.
+  void flush();
+  // Forgets the cached groups (the store's batch is being discarded).
+  void discard();
+
+  const LogicOptions& options() const { return options_; }
+
+ private:
+  struct Cached {
+    GroupState state;
+    bool stored = false;  // the store holds the key (before this batch)
+    bool dirty = false;
+    bool erased = false;
+  };
+  Cached& load(const std::string& key, bool& fresh);
+  void save(const Rule& rule, const std::string& key, Cached& group);
+  void activate(const RulesByStateId& rules, int64_t now);
+
+  StateStore& store_;
+  LogicOptions options_;
+  std::unordered_map<std::string, Cached> cache_;
+  std::string key_;
+  std::string value_;
+};
+
+}  // namespace klaxon
