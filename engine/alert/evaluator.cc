@@ -83,13 +83,28 @@ void Evaluator::advance(int64_t now, const RulesByStateId& rules, const FiredFn&
                         size_t max_timers) {
   if (now <= 0) return;  // no time yet: nothing read and not caught up
   activate(rules, now);
+  // A timer runs at its own due time, not at `now`: a flatline fires at the moment the
+  // group went quiet however late time was advanced. What it schedules up to `now` runs in
+  // the next round.
   std::vector<std::string> due;
-  store_.scan(codec::kTimerPrefix, codec::timers_due_end(now),
-              [&](std::string_view key, std::string_view) {
-                due.emplace_back(key);
-                return due.size() < max_timers;
-              });
   std::vector<Firing> out;
+  size_t handled = 0;
+  for (;;) {
+    due.clear();
+    store_.scan(codec::kTimerPrefix, codec::timers_due_end(now),
+                [&](std::string_view key, std::string_view) {
+                  due.emplace_back(key);
+                  return handled + due.size() < max_timers;
+                });
+    if (due.empty()) return;
+    handled += due.size();
+    run_timers(due, rules, fired, out);
+    if (handled >= max_timers) return;
+  }
+}
+
+void Evaluator::run_timers(const std::vector<std::string>& due, const RulesByStateId& rules,
+                           const FiredFn& fired, std::vector<Firing>& out) {
   for (const std::string& timer : due) {
     store_.erase(timer);
     int64_t due_ms;
@@ -114,10 +129,10 @@ void Evaluator::advance(int64_t now, const RulesByStateId& rules, const FiredFn&
     const Rule& rule = *rule_it->second;
     const RuleLogic& logic = logic_for(rule.type);
     out.clear();
-    logic.on_time(rule, cached.state, now, options_, out);
+    logic.on_time(rule, cached.state, due_ms, options_, out);
     stamp(cached.state, out, 0);
     for (const Firing& f : out) fired(rule, group, f);
-    if (logic.expired(rule, cached.state, now, options_))
+    if (logic.expired(rule, cached.state, due_ms, options_))
       cached.erased = cached.dirty = true;
     else
       save(rule, key, cached);

@@ -39,9 +39,10 @@ class Evaluator {
                 int64_t event_time_ms, const std::vector<std::string>& request_ids,
                 std::vector<Firing>& fired);
 
-  // Time reached `now`: runs every timer due by then (at most `max_timers`, the rest on the
-  // next call) and reports what fires. First creates the groups that must exist before any
-  // match (a flatline grouped by rule is watched from the moment its rule is active).
+  // Time reached `now`: runs every timer due by then, each at its due time (at most
+  // `max_timers`, the rest on the next call), and reports what fires. First creates the groups that
+  // must exist before any match (a flatline grouped by rule is watched from the moment its rule is
+  // active).
   void advance(int64_t now, const RulesByStateId& rules, const FiredFn& fired,
                size_t max_timers = 10'000);
 
@@ -62,6 +63,8 @@ class Evaluator {
   Cached& load(const std::string& key, bool& fresh);
   void save(const Rule& rule, const std::string& key, Cached& group);
   void activate(const RulesByStateId& rules, int64_t now);
+  void run_timers(const std::vector<std::string>& due, const RulesByStateId& rules,
+                  const FiredFn& fired, std::vector<Firing>& out);
 
   StateStore& store_;
   LogicOptions options_;

@@ -152,6 +152,22 @@ TEST_F(EvaluatorTest, TimersSurviveARestart) {
   EXPECT_THAT(advance(kT0 + 6 * kMin), SizeIs(1));
 }
 
+TEST_F(EvaluatorTest, TimersRunAtTheirDueTimeHoweverLateTimeAdvances) {
+  Rule& r = add_rule("host-silent", RuleType::flatline);
+  r.group_by = GroupBy::field;
+  r.realert = milliseconds(20 * kMin);
+  index();
+  match(r, "pay-app-01", kT0);
+  commit();
+  // Time jumps an hour at once (a backlog, a backtest): the outage began at +5m, and the
+  // reminders fell due at +25m and +45m.
+  auto fired = advance(kT0 + 60 * kMin);
+  ASSERT_THAT(fired, SizeIs(3));
+  EXPECT_EQ(fired[0].firing.at_ms, kT0 + 5 * kMin);
+  EXPECT_EQ(fired[1].firing.at_ms, kT0 + 25 * kMin);
+  EXPECT_EQ(fired[2].firing.at_ms, kT0 + 45 * kMin);
+}
+
 TEST_F(EvaluatorTest, ExpiredGroupsAndTheirTimersAreDeleted) {
   const Rule& r = add_rule("errors", RuleType::any);
   for (int i = 0; i < 50; ++i) match(r, "k" + std::to_string(i), kT0 + i);
