@@ -54,7 +54,8 @@ class AlertPrinter : public ConsumerListener {
         Alert a;
         std::string_view doc(static_cast<const char*>(m->payload), m->len);
         if (!from_json(doc, a)) {
-          std::printf("unreadable alert document: %.*s\n", static_cast<int>(doc.size()), doc.data());
+          std::printf("unreadable alert document: %.*s\n", static_cast<int>(doc.size()),
+                      doc.data());
           continue;
         }
         ++printed_;
@@ -96,14 +97,14 @@ int demo_command(const DemoCommand& cmd, StopSignals& signals) {
   MockCluster cluster(3);
   Config config;
   config.kafka.bootstrap_servers = cluster.bootstrap_servers();
-  for (const auto& t : {config.kafka.topics.front(), config.kafka.alerts_topic,
-                        config.kafka.dead_letter_topic})
+  for (const auto& t :
+       {config.kafka.topics.front(), config.kafka.alerts_topic, config.kafka.dead_letter_topic})
     cluster.create_topic(t, 3, 3);
   config.rules.path = cmd.rules_path;
   config.alert.log_alerts = false;  // the printer shows them, read back from Kafka
   config.metrics.listen = cmd.metrics_listen;
-  auto state_dir = std::filesystem::temp_directory_path() /
-                   ("klaxon-demo-" + std::to_string(::getpid()));
+  auto state_dir =
+      std::filesystem::temp_directory_path() / ("klaxon-demo-" + std::to_string(::getpid()));
   config.state.dir = state_dir.string();
   config.state.sync = false;  // a throw-away directory
 
@@ -124,7 +125,8 @@ int demo_command(const DemoCommand& cmd, StopSignals& signals) {
     std::fprintf(stderr, "invalid rules:\n%s\n", e.what());
     return 2;
   }
-  std::string metrics_url = "http://127.0.0.1:" + std::to_string(engine->metrics_port()) + "/metrics";
+  std::string metrics_url =
+      "http://127.0.0.1:" + std::to_string(engine->metrics_port()) + "/metrics";
   std::printf("metrics at %s\n", metrics_url.c_str());
   std::thread engine_thread([&] {
     try {
@@ -147,12 +149,12 @@ int demo_command(const DemoCommand& cmd, StopSignals& signals) {
   std::atomic<uint64_t> generated{0};
   auto started = std::chrono::steady_clock::now();
   std::thread traffic([&] {
-    generated += produce_traffic(generator, producer,
-                                 TrafficOptions{config.kafka.topics.front(), cmd.burst, 0},
-                                 stop_traffic);
-    generated += produce_traffic(generator, producer,
-                                 TrafficOptions{config.kafka.topics.front(), 0, cmd.rate},
-                                 stop_traffic);
+    generated +=
+        produce_traffic(generator, producer,
+                        TrafficOptions{config.kafka.topics.front(), cmd.burst, 0}, stop_traffic);
+    generated +=
+        produce_traffic(generator, producer,
+                        TrafficOptions{config.kafka.topics.front(), 0, cmd.rate}, stop_traffic);
   });
 
   // The burst shows the engine's own speed: from its first record until it has caught up.
@@ -190,13 +192,15 @@ int demo_command(const DemoCommand& cmd, StopSignals& signals) {
   traffic.join();
   monitor.join();
   uint64_t total = generated.load();
-  bool drained = wait_until([&] { return engine->stats().events.load() >= total; },
-                            std::chrono::seconds(15));
-  wait_until([&] { return engine->stats().alerts_delivered.load() >= engine->stats().alerts.load(); },
-             std::chrono::seconds(5));
+  bool drained =
+      wait_until([&] { return engine->stats().events.load() >= total; }, std::chrono::seconds(15));
+  wait_until(
+      [&] { return engine->stats().alerts_delivered.load() >= engine->stats().alerts.load(); },
+      std::chrono::seconds(5));
   wait_until([&] { return printer.printed() >= engine->stats().alerts.load(); },
              std::chrono::seconds(5));
-  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   engine->stop();
   engine_thread.join();
   printer.stop();
@@ -208,25 +212,28 @@ int demo_command(const DemoCommand& cmd, StopSignals& signals) {
     return it == g.by_kind.end() ? uint64_t{0} : it->second;
   };
   std::printf("\n== klaxon demo summary (%.1f s) ==\n", elapsed);
-  std::printf("generated  %llu events: %llu ERROR lines (+%llu carrying exclude keywords), "
-              "%llu stack traces of %zu distinct bugs, %llu malformed\n",
-              static_cast<unsigned long long>(total),
-              static_cast<unsigned long long>(kind(EventKind::error)),
-              static_cast<unsigned long long>(kind(EventKind::error_excluded)),
-              static_cast<unsigned long long>(kind(EventKind::exception_stack)),
-              g.stack_by_bug.size(), static_cast<unsigned long long>(kind(EventKind::invalid)));
-  std::printf("engine     %llu events, %llu matches, %llu alerts, %llu suppressed, "
-              "%llu invalid (sent to %s)%s\n",
-              static_cast<unsigned long long>(s.events.load()),
-              static_cast<unsigned long long>(s.matches.load()),
-              static_cast<unsigned long long>(s.alerts.load()),
-              static_cast<unsigned long long>(s.suppressed.load()),
-              static_cast<unsigned long long>(s.invalid.load()),
-              config.kafka.dead_letter_topic.c_str(), drained ? "" : "  (not fully drained)");
+  std::printf(
+      "generated  %llu events: %llu ERROR lines (+%llu carrying exclude keywords), "
+      "%llu stack traces of %zu distinct bugs, %llu malformed\n",
+      static_cast<unsigned long long>(total),
+      static_cast<unsigned long long>(kind(EventKind::error)),
+      static_cast<unsigned long long>(kind(EventKind::error_excluded)),
+      static_cast<unsigned long long>(kind(EventKind::exception_stack)), g.stack_by_bug.size(),
+      static_cast<unsigned long long>(kind(EventKind::invalid)));
+  std::printf(
+      "engine     %llu events, %llu matches, %llu alerts, %llu suppressed, "
+      "%llu invalid (sent to %s)%s\n",
+      static_cast<unsigned long long>(s.events.load()),
+      static_cast<unsigned long long>(s.matches.load()),
+      static_cast<unsigned long long>(s.alerts.load()),
+      static_cast<unsigned long long>(s.suppressed.load()),
+      static_cast<unsigned long long>(s.invalid.load()), config.kafka.dead_letter_topic.c_str(),
+      drained ? "" : "  (not fully drained)");
   if (burst_rate.load() > 0)
-    std::printf("speed      %.0f events/s while catching up with the burst of %lld events "
-                "(consume, decode, match, RocksDB state, alerts, commits; 1 pipeline thread)\n",
-                burst_rate.load(), static_cast<long long>(cmd.burst));
+    std::printf(
+        "speed      %.0f events/s while catching up with the burst of %lld events "
+        "(consume, decode, match, RocksDB state, alerts, commits; 1 pipeline thread)\n",
+        burst_rate.load(), static_cast<long long>(cmd.burst));
   std::printf("read back %llu alerts from %s\n", static_cast<unsigned long long>(printer.printed()),
               config.kafka.alerts_topic.c_str());
   bool all_ok = drained;
@@ -243,7 +250,8 @@ int demo_command(const DemoCommand& cmd, StopSignals& signals) {
                 static_cast<unsigned long long>(s.matches.load()),
                 static_cast<unsigned long long>(want_matches), mark(m_ok));
     std::printf("check      alerts %llu = 1 ERROR-line group + %zu bugs, all read back: %s\n",
-                static_cast<unsigned long long>(s.alerts.load()), g.stack_by_bug.size(), mark(a_ok));
+                static_cast<unsigned long long>(s.alerts.load()), g.stack_by_bug.size(),
+                mark(a_ok));
     std::printf("check      invalid %llu = malformed generated %llu: %s\n",
                 static_cast<unsigned long long>(s.invalid.load()),
                 static_cast<unsigned long long>(kind(EventKind::invalid)), mark(i_ok));

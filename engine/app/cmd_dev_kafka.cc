@@ -21,10 +21,11 @@ int dev_kafka_command(const DevKafkaCommand& cmd, StopSignals& signals) {
   }
   std::printf("%s\n", bootstrap.c_str());
   std::fflush(stdout);
-  spdlog::info("mock Kafka cluster: {} brokers at {}; topics {} ({} partitions, replication {}), "
-               "{}, {}; Ctrl-C stops it",
-               cmd.brokers, bootstrap, cmd.topic, cmd.partitions, cmd.replication, cmd.alerts_topic,
-               cmd.dead_letter_topic);
+  spdlog::info(
+      "mock Kafka cluster: {} brokers at {}; topics {} ({} partitions, replication {}), "
+      "{}, {}; Ctrl-C stops it",
+      cmd.brokers, bootstrap, cmd.topic, cmd.partitions, cmd.replication, cmd.alerts_topic,
+      cmd.dead_letter_topic);
   std::mutex mu;
   std::condition_variable cv;
   bool stop = false;

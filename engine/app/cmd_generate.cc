@@ -50,7 +50,8 @@ int generate_command(const GenerateCommand& cmd, StopSignals& signals) {
       std::fprintf(stderr, "generate: --bootstrap-servers or --stdout is required\n");
       return 2;
     }
-    KafkaProducer producer(ProducerOptions{cmd.bootstrap_servers, {}, std::chrono::milliseconds(5), true});
+    KafkaProducer producer(
+        ProducerOptions{cmd.bootstrap_servers, {}, std::chrono::milliseconds(5), true});
     n = produce_traffic(generator, producer, TrafficOptions{cmd.topic, cmd.count, cmd.rate}, stop);
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -23,9 +23,9 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   producer.bootstrap_servers = config_.kafka.bootstrap_servers;
   producer.properties = config_.kafka.properties;
   // Consumer-only properties would make the producer warn; keep the shared ones.
-  for (const char* consumer_only : {"group.id", "auto.offset.reset", "enable.auto.commit",
-                                    "session.timeout.ms", "max.poll.interval.ms",
-                                    "partition.assignment.strategy", "group.instance.id"})
+  for (const char* consumer_only :
+       {"group.id", "auto.offset.reset", "enable.auto.commit", "session.timeout.ms",
+        "max.poll.interval.ms", "partition.assignment.strategy", "group.instance.id"})
     producer.properties.erase(consumer_only);
   producer_ = std::make_unique<KafkaProducer>(producer);
   if (!config_.metrics.listen.empty()) {

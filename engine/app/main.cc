@@ -1,6 +1,6 @@
 // klaxon: a Kafka-native log alert engine. Subcommands: run, check, dev-kafka, generate, demo.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "app/commands.h"
 #include "app/signals.h"
@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
   DevKafkaCommand dev;
   auto* dev_cmd = app.add_subcommand("dev-kafka", "Serve librdkafka's mock Kafka cluster");
   dev_cmd->add_option("--brokers", dev.brokers, "number of brokers")->capture_default_str();
-  dev_cmd->add_option("--partitions", dev.partitions, "partitions per topic")->capture_default_str();
+  dev_cmd->add_option("--partitions", dev.partitions, "partitions per topic")
+      ->capture_default_str();
   dev_cmd->add_option("--topic", dev.topic, "log topic")->capture_default_str();
   dev_cmd->add_option("--alerts-topic", dev.alerts_topic, "alerts topic")->capture_default_str();
   dev_cmd->add_option("--dead-letter-topic", dev.dead_letter_topic, "dead-letter topic")
@@ -45,11 +46,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   gen_cmd->add_option("--error-ratio", gen.generator.error_ratio, "share of ERROR events")
       ->capture_default_str();
-  gen_cmd->add_option("--stack-ratio", gen.generator.stack_ratio,
-                      "share of ERROR events with a stack trace")
+  gen_cmd
+      ->add_option("--stack-ratio", gen.generator.stack_ratio,
+                   "share of ERROR events with a stack trace")
       ->capture_default_str();
-  gen_cmd->add_option("--invalid-ratio", gen.generator.invalid_ratio,
-                      "share of malformed events")
+  gen_cmd->add_option("--invalid-ratio", gen.generator.invalid_ratio, "share of malformed events")
       ->capture_default_str();
   gen_cmd->add_option("--hosts", gen.generator.hosts, "number of hosts")->capture_default_str();
   gen_cmd->add_option("--seed", gen.generator.seed, "random seed")->capture_default_str();

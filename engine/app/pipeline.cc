@@ -7,7 +7,6 @@
 #include <stdexcept>
 
 #include "core/time.h"
-#include "match/request_ids.h"
 
 namespace klaxon {
 
@@ -15,29 +14,15 @@ namespace {
 constexpr auto kPeriodicInterval = std::chrono::seconds(5);
 // How often time advances when no record arrives (flatline and spike-down timers).
 constexpr auto kIdleAdvanceInterval = std::chrono::seconds(1);
-// An event stamped further in the future than this does not move stream time: one bad
-// clock must not expire every window.
-constexpr int64_t kMaxFutureSkewMs = 60'000;
-
-DecodeOptions decode_options(const Config& config, const Matcher& matcher) {
-  DecodeOptions o;
+RuleRunnerOptions rule_runner_options(const Config& config) {
+  RuleRunnerOptions o;
   o.max_event_bytes = static_cast<size_t>(config.decode.max_event_bytes);
-  o.extra_fields = matcher.rule_set().extra_fields();
-  return o;
-}
-
-LogicOptions logic_options(const Config& config) {
-  LogicOptions o;
-  o.max_request_ids = static_cast<size_t>(config.alert.max_request_ids);
-  o.grace_ms = config.state.grace_period.count();
-  return o;
-}
-
-AlertOptions alert_options(const Config& config) {
-  AlertOptions o;
-  o.kibana_url = config.alert.kibana_url;
-  o.kibana_index_pattern = config.alert.kibana_index_pattern;
-  o.stack_trace_lines = static_cast<size_t>(config.alert.stack_trace_lines);
+  o.logic.max_request_ids = static_cast<size_t>(config.alert.max_request_ids);
+  o.logic.grace_ms = config.state.grace_period.count();
+  o.alert.kibana_url = config.alert.kibana_url;
+  o.alert.kibana_index_pattern = config.alert.kibana_index_pattern;
+  o.alert.stack_trace_lines = static_cast<size_t>(config.alert.stack_trace_lines);
+  o.request_id_keys = config.alert.request_id_keys;
   return o;
 }
 
@@ -66,14 +51,11 @@ std::string describe(const std::vector<TopicPartition>& parts) {
 Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher, StateStore& store,
                    KafkaProducer& producer, PipelineProbe& probe)
     : config_(config),
-      matcher_(std::move(matcher)),
       store_(store),
       producer_(producer),
       probe_(probe),
-      alert_options_(alert_options(config)),
-      evaluator_(store, logic_options(config)),
-      decoder_(decode_options(config, *matcher_)),
-      scratch_(*matcher_),
+      runner_(std::move(matcher), store, rule_runner_options(config),
+              [this](const Alert& alert) { stage(alert); }),
       dead_letters_(producer, config.kafka.dead_letter_topic),
       publisher_(store, producer, config.kafka.alerts_topic,
                  [this](bool ok, const std::string& id, const std::string& error) {
@@ -87,7 +69,9 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
                    }
                    if (!error.empty() && ok) spdlog::warn("alert {}: {}", id, error);
                  }) {
-  use_rules(matcher_);
+  std::vector<std::string> names;
+  for (const auto& r : runner_.matcher().rules()) names.push_back(r.name);
+  probe_.set_rules(names);
   latency_buckets_.assign(PipelineProbe::latency_buckets().size() + 1, 0);
   for (size_t i = 0; i <= std::size(kAllDecodeErrors); ++i)
     invalid_log_limiters_.emplace_back(config.log.invalid_event_interval);
@@ -97,23 +81,7 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
   spdlog::info("consuming {} as group {} from {} (cluster {}), {} rules, {} patterns",
                fmt::join(config.kafka.topics, ","), config.kafka.group_id,
                config.kafka.bootstrap_servers, cluster_id_.empty() ? "id unknown" : cluster_id_,
-               matcher_->rules().size(), matcher_->pattern_count());
-}
-
-void Pipeline::use_rules(std::shared_ptr<const Matcher> matcher) {
-  matcher_ = std::move(matcher);
-  std::vector<std::string> names;
-  state_ids_.clear();
-  rules_by_state_id_.clear();
-  for (const auto& r : matcher_->rules()) {
-    names.push_back(r.name);
-    state_ids_.push_back(r.state_id());
-    rules_by_state_id_[state_ids_.back()] = &r;
-  }
-  probe_.set_rules(names);
-  rule_matches_.assign(names.size(), 0);
-  rule_alerts_.assign(names.size(), 0);
-  rule_suppressed_.assign(names.size(), 0);
+               runner_.matcher().rules().size(), runner_.matcher().pattern_count());
 }
 
 Pipeline::~Pipeline() = default;
@@ -207,36 +175,12 @@ void Pipeline::process(MessageBatch& batch) {
 
 void Pipeline::process_record(const rd_kafka_message_t& m, Cursor& cursor) {
   rd_kafka_timestamp_type_t type;
-  event_.source =
-      SourceRef{cursor.topic, m.partition, m.offset, rd_kafka_message_timestamp(&m, &type)};
+  SourceRef source{cursor.topic, m.partition, m.offset, rd_kafka_message_timestamp(&m, &type)};
   std::string_view payload(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
-  if (DecodeError e = decoder_.decode(payload, event_); e != DecodeError::none) {
-    reject(m, e);
-    return;
-  }
-  if (event_.timestamp_ms <= now_ms() + kMaxFutureSkewMs)
-    stream_time_ms_ = std::max(stream_time_ms_, event_.timestamp_ms);
-  matches_.clear();
-  matcher_->match(event_, scratch_, matches_);
-  if (matches_.empty()) return;
-  request_ids_.clear();
-  extract_request_ids(event_.message, config_.alert.request_id_keys,
-                      static_cast<size_t>(config_.alert.max_request_ids), request_ids_);
-  for (const Match& match : matches_) {
-    const Rule& rule = matcher_->rules()[match.rule_index];
-    ++rule_matches_[match.rule_index];
-    fired_.clear();
-    if (evaluator_.on_match(rule, state_ids_[match.rule_index], match.group_key,
-                            event_.timestamp_ms, request_ids_, fired_))
-      ++rule_suppressed_[match.rule_index];
-    for (const Firing& f : fired_) emit(rule, match.group_key, f, f.by_match ? &event_ : nullptr);
-  }
+  if (DecodeError e = runner_.process(payload, source); e != DecodeError::none) reject(m, e);
 }
 
-void Pipeline::emit(const Rule& rule, std::string_view group_key, const Firing& firing,
-                    const Event* event) {
-  ++rule_alerts_[static_cast<size_t>(&rule - matcher_->rules().data())];
-  Alert alert = make_alert(alert_options_, rule, group_key, firing, event);
+void Pipeline::stage(const Alert& alert) {
   OutboxEntry entry{alert.id, alert_key(alert), to_json(alert)};
   store_.stage_alert(entry);
   new_alerts_.push_back(std::move(entry));
@@ -247,16 +191,13 @@ int64_t Pipeline::effective_now(bool caught_up) const {
   // Event time drives the windows. While the consumer is caught up, silence is real, so
   // the wall clock (less the grace for late events) moves time on too: a flatline fires
   // when nothing arrives. While it catches up on a backlog, only event time counts.
-  if (!caught_up) return stream_time_ms_;
-  return std::max(stream_time_ms_, now_ms() - config_.state.grace_period.count());
+  if (!caught_up) return runner_.stream_time();
+  return std::max(runner_.stream_time(), now_ms() - config_.state.grace_period.count());
 }
 
 void Pipeline::advance_time(bool caught_up) {
   last_advance_ = std::chrono::steady_clock::now();
-  evaluator_.advance(effective_now(caught_up), rules_by_state_id_,
-                     [this](const Rule& rule, std::string_view group_key, const Firing& f) {
-                       emit(rule, group_key, f, nullptr);
-                     });
+  runner_.advance(effective_now(caught_up));
 }
 
 void Pipeline::reject(const rd_kafka_message_t& m, DecodeError error) {
@@ -267,16 +208,16 @@ void Pipeline::reject(const rd_kafka_message_t& m, DecodeError error) {
   if (invalid_log_limiters_[static_cast<size_t>(error)].allow(now_ms(), held_back)) {
     spdlog::warn(
         "invalid record {}/{}/{} ({} bytes): {}: {}; sent to {}{}", rd_kafka_topic_name(m.rkt),
-        m.partition, m.offset, m.len, reason, decoder_.detail(), dead_letters_.topic(),
+        m.partition, m.offset, m.len, reason, runner_.detail(), dead_letters_.topic(),
         held_back ? fmt::format(" ({} more with this reason since the last report)", held_back)
                   : std::string());
   }
-  dead_letters_.send(m, reason, decoder_.detail());
+  dead_letters_.send(m, reason, runner_.detail());
   ++dead_letters_in_batch_;
 }
 
 void Pipeline::finish_batch() {
-  evaluator_.flush();
+  runner_.flush();
   if (dead_letters_in_batch_ > 0) {
     uint64_t before = dead_letters_.acknowledged();
     std::string error;
@@ -305,18 +246,23 @@ void Pipeline::finish_batch() {
     c.last = -1;
   }
   consumer_->store_offsets(offsets);
-  for (size_t i = 0; i < rule_matches_.size(); ++i) {
-    if (rule_matches_[i]) probe_.rule_matches[i]->Increment(static_cast<double>(rule_matches_[i]));
-    if (rule_alerts_[i]) probe_.alerts_emitted[i]->Increment(static_cast<double>(rule_alerts_[i]));
-    if (rule_suppressed_[i])
-      probe_.alerts_suppressed[i]->Increment(static_cast<double>(rule_suppressed_[i]));
-    stats_.matches += rule_matches_[i];
-    stats_.alerts += rule_alerts_[i];
-    stats_.suppressed += rule_suppressed_[i];
-    rule_matches_[i] = rule_alerts_[i] = rule_suppressed_[i] = 0;
-  }
+  publish_counters();
   new_alerts_.clear();
   new_alert_lines_.clear();
+}
+
+void Pipeline::publish_counters() {
+  RuleCounters& c = runner_.counters();
+  for (size_t i = 0; i < c.matches.size(); ++i) {
+    if (c.matches[i]) probe_.rule_matches[i]->Increment(static_cast<double>(c.matches[i]));
+    if (c.alerts[i]) probe_.alerts_emitted[i]->Increment(static_cast<double>(c.alerts[i]));
+    if (c.suppressed[i])
+      probe_.alerts_suppressed[i]->Increment(static_cast<double>(c.suppressed[i]));
+    stats_.matches += c.matches[i];
+    stats_.alerts += c.alerts[i];
+    stats_.suppressed += c.suppressed[i];
+  }
+  c.reset(c.matches.size());
 }
 
 void Pipeline::periodic(bool force) {

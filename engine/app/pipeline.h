@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "alert/alert.h"
-#include "alert/evaluator.h"
 #include "alert/outbox_publisher.h"
+#include "app/rule_runner.h"
 #include "config/config.h"
 #include "core/rate_limited_log.h"
 #include "decode/decoder.h"
@@ -82,8 +82,8 @@ class Pipeline : private ConsumerListener {
   // Runs the timers due by the engine's current time (see effective_now).
   void advance_time(bool caught_up);
   int64_t effective_now(bool caught_up) const;
-  void emit(const Rule& rule, std::string_view group_key, const Firing& firing, const Event* event);
-  void use_rules(std::shared_ptr<const Matcher> matcher);
+  void stage(const Alert& alert);
+  void publish_counters();
   void reject(const rd_kafka_message_t& m, DecodeError error);
   Cursor& cursor_for(const rd_kafka_message_t& m);
   void periodic(bool force);
@@ -97,16 +97,10 @@ class Pipeline : private ConsumerListener {
   void on_error(const std::string& error, bool fatal) override;
 
   const Config& config_;
-  std::shared_ptr<const Matcher> matcher_;
   StateStore& store_;
   KafkaProducer& producer_;
   PipelineProbe& probe_;
-  AlertOptions alert_options_;
-  Evaluator evaluator_;
-  RulesByStateId rules_by_state_id_;
-  std::vector<std::string> state_ids_;  // per rule index of matcher_
-  Decoder decoder_;
-  Matcher::Scratch scratch_;
+  RuleRunner runner_;
   DeadLetterWriter dead_letters_;
   OutboxPublisher publisher_;
   std::unique_ptr<KafkaConsumer> consumer_;
@@ -116,21 +110,15 @@ class Pipeline : private ConsumerListener {
   PipelineStats stats_;
 
   // Per-batch scratch, reused.
-  Event event_;
-  std::vector<Match> matches_;
-  std::vector<Firing> fired_;
-  std::vector<std::string> request_ids_;
   std::vector<Cursor> cursors_;
   std::vector<OutboxEntry> new_alerts_;
   std::vector<std::string> new_alert_lines_;
-  std::vector<uint64_t> rule_matches_, rule_alerts_, rule_suppressed_;
   std::vector<double> latency_buckets_;
   double latency_sum_ = 0;
   uint64_t dead_letters_in_batch_ = 0;
   std::vector<LogRateLimiter> invalid_log_limiters_;
   std::chrono::steady_clock::time_point last_periodic_{};
   std::chrono::steady_clock::time_point last_advance_{};
-  int64_t stream_time_ms_ = 0;  // the newest event time seen (bounded by the wall clock)
 };
 
 }  // namespace klaxon

@@ -24,8 +24,9 @@ uint64_t produce_traffic(Generator& generator, KafkaProducer& producer,
     ++sent;
     if (sent % 256 == 0) producer.poll(std::chrono::milliseconds(0));
     if (options.rate > 0) {
-      auto due = started + std::chrono::duration_cast<clock::duration>(
-                               std::chrono::duration<double>(static_cast<double>(sent) / options.rate));
+      auto due =
+          started + std::chrono::duration_cast<clock::duration>(
+                        std::chrono::duration<double>(static_cast<double>(sent) / options.rate));
       if (due > clock::now()) std::this_thread::sleep_until(due);
     }
   }
