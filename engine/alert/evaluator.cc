@@ -1,5 +1,6 @@
 #include "alert/evaluator.h"
 
+#include <algorithm>
 #include <climits>
 
 #include "state/codec.h"
@@ -18,6 +19,14 @@ void stamp(const GroupState& state, std::vector<Firing>& fired, size_t from) {
 }  // namespace
 
 Evaluator::Evaluator(StateStore& store, LogicOptions options) : store_(store), options_(options) {}
+
+void Evaluator::use_rules(const RulesByStateId* rules) {
+  rules_ = rules;
+  standing_.clear();
+  for (const auto& [state_id, rule] : *rules)
+    if (rule->type == RuleType::flatline && rule->group_by == GroupBy::rule)
+      standing_.push_back(rule);
+}
 
 Evaluator::Cached& Evaluator::load(const std::string& key, bool& fresh) {
   if (auto it = cache_.find(key); it != cache_.end()) {
@@ -49,6 +58,7 @@ void Evaluator::save(const Rule& rule, const std::string& key, Cached& group) {
   if (group.state.timer_due_ms != 0 && group.state.timer_due_ms <= due) return;
   store_.put(codec::timer_key(due, key), "");
   group.state.timer_due_ms = due;
+  if (earliest_timer_ != kUnknown) earliest_timer_ = std::min(earliest_timer_, due);
 }
 
 bool Evaluator::on_match(const Rule& rule, std::string_view state_id, std::string_view group_key,
@@ -67,22 +77,38 @@ bool Evaluator::on_match(const Rule& rule, std::string_view state_id, std::strin
   return group.state.suppressed > suppressed_before;
 }
 
-void Evaluator::activate(const RulesByStateId& rules, int64_t now) {
-  for (const auto& [state_id, rule] : rules) {
-    if (rule->type != RuleType::flatline || rule->group_by != GroupBy::rule) continue;
+void Evaluator::activate(int64_t now) {
+  for (const Rule* rule : standing_) {
+    std::string state_id = rule->state_id();
+    if (activated_.count(state_id)) continue;
     std::string key = codec::group_key(state_id, rule->name);
     bool fresh;
     Cached& group = load(key, fresh);
-    if (!fresh) continue;
-    group.state.since_ms = now;  // never matched yet: watched from now on
-    save(*rule, key, group);
+    if (fresh) {
+      group.state.since_ms = now;  // never matched yet: watched from now on
+      save(*rule, key, group);
+    }
+    activated_.insert(std::move(state_id));
   }
 }
 
-void Evaluator::advance(int64_t now, const RulesByStateId& rules, const FiredFn& fired,
-                        size_t max_timers) {
-  if (now <= 0) return;  // no time yet: nothing read and not caught up
-  activate(rules, now);
+int64_t Evaluator::earliest_timer() {
+  if (earliest_timer_ != kUnknown) return earliest_timer_;
+  earliest_timer_ = INT64_MAX;
+  store_.scan(codec::kTimerPrefix, codec::timers_due_end(INT64_MAX),
+              [&](std::string_view key, std::string_view) {
+                std::string_view group;
+                int64_t due;
+                if (codec::parse_timer_key(key, due, group)) earliest_timer_ = due;
+                return false;
+              });
+  return earliest_timer_;
+}
+
+void Evaluator::advance(int64_t now, const FiredFn& fired, size_t max_timers) {
+  if (now <= 0 || rules_ == nullptr) return;  // no time yet: nothing read and not caught up
+  activate(now);
+  if (now < earliest_timer()) return;
   // A timer runs at its own due time, not at `now`: a flatline fires at the moment the
   // group went quiet however late time was advanced. What it schedules up to `now` runs in
   // the next round.
@@ -96,15 +122,16 @@ void Evaluator::advance(int64_t now, const RulesByStateId& rules, const FiredFn&
                   due.emplace_back(key);
                   return handled + due.size() < max_timers;
                 });
-    if (due.empty()) return;
+    if (due.empty()) break;
     handled += due.size();
-    run_timers(due, rules, fired, out);
-    if (handled >= max_timers) return;
+    run_timers(due, fired, out);
+    if (handled >= max_timers) return;  // the rest next time; the hint stays as it was
   }
+  earliest_timer_ = kUnknown;  // everything up to now ran: look it up again when needed
 }
 
-void Evaluator::run_timers(const std::vector<std::string>& due, const RulesByStateId& rules,
-                           const FiredFn& fired, std::vector<Firing>& out) {
+void Evaluator::run_timers(const std::vector<std::string>& due, const FiredFn& fired,
+                           std::vector<Firing>& out) {
   for (const std::string& timer : due) {
     store_.erase(timer);
     int64_t due_ms;
@@ -119,9 +146,10 @@ void Evaluator::run_timers(const std::vector<std::string>& due, const RulesBySta
       cached.erased = true;
       continue;
     }
-    auto rule_it = rules.find(std::string(state_id));
-    if (rule_it == rules.end()) {  // its rule was removed or changed identity
+    auto rule_it = rules_->find(std::string(state_id));
+    if (rule_it == rules_->end()) {  // its rule was removed or changed identity
       cached.erased = cached.dirty = true;
+      activated_.erase(std::string(state_id));
       continue;
     }
     if (cached.state.timer_due_ms != due_ms) continue;  // superseded by an earlier timer
@@ -156,6 +184,11 @@ void Evaluator::flush() {
   cache_.clear();
 }
 
-void Evaluator::discard() { cache_.clear(); }
+void Evaluator::discard() {
+  cache_.clear();
+  // The discarded batch may have created standing groups or timers.
+  activated_.clear();
+  earliest_timer_ = kUnknown;
+}
 
 }  // namespace klaxon

@@ -13,10 +13,12 @@
 // Thread: the pipeline thread only. The rules passed in must outlive the call.
 #pragma once
 
+#include <climits>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "alert/rule_logic.h"
@@ -33,6 +35,10 @@ class Evaluator {
 
   Evaluator(StateStore& store, LogicOptions options);
 
+  // The active rules, by state id (for timers, which know only the stored key). `rules`
+  // and the Rules it points to must stay valid until the next use_rules.
+  void use_rules(const RulesByStateId* rules);
+
   // Applies one match of `rule` (whose state id is `state_id`); appends what fires.
   // Returns true when realert held back what would have fired (counted as suppressed).
   bool on_match(const Rule& rule, std::string_view state_id, std::string_view group_key,
@@ -40,11 +46,10 @@ class Evaluator {
                 std::vector<Firing>& fired);
 
   // Time reached `now`: runs every timer due by then, each at its due time (at most
-  // `max_timers`, the rest on the next call), and reports what fires. First creates the groups that
-  // must exist before any match (a flatline grouped by rule is watched from the moment its rule is
-  // active).
-  void advance(int64_t now, const RulesByStateId& rules, const FiredFn& fired,
-               size_t max_timers = 10'000);
+  // `max_timers`, the rest on the next call), and reports what fires. First creates the
+  // groups that must exist before any match (a flatline grouped by rule is watched from the
+  // moment its rule is active). Cheap when nothing is due: the earliest timer is remembered.
+  void advance(int64_t now, const FiredFn& fired, size_t max_timers = 10'000);
 
   // Writes the cached groups and their count into the store's current batch.
   void flush();
@@ -60,14 +65,21 @@ class Evaluator {
     bool dirty = false;
     bool erased = false;
   };
+  static constexpr int64_t kUnknown = INT64_MIN;
+
   Cached& load(const std::string& key, bool& fresh);
   void save(const Rule& rule, const std::string& key, Cached& group);
-  void activate(const RulesByStateId& rules, int64_t now);
-  void run_timers(const std::vector<std::string>& due, const RulesByStateId& rules,
-                  const FiredFn& fired, std::vector<Firing>& out);
+  void activate(int64_t now);
+  void run_timers(const std::vector<std::string>& due, const FiredFn& fired,
+                  std::vector<Firing>& out);
+  int64_t earliest_timer();
 
   StateStore& store_;
   LogicOptions options_;
+  const RulesByStateId* rules_ = nullptr;
+  std::vector<const Rule*> standing_;          // flatline rules grouped by rule
+  std::unordered_set<std::string> activated_;  // state ids whose standing group exists
+  int64_t earliest_timer_ = kUnknown;          // no timer is due before this
   std::unordered_map<std::string, Cached> cache_;
   std::string key_;
   std::string value_;

@@ -36,14 +36,18 @@ void RuleRunner::use_rules(std::shared_ptr<const Matcher> matcher) {
     state_ids_.push_back(r.state_id());
     rules_by_state_id_[state_ids_.back()] = &r;
   }
+  evaluator_.use_rules(&rules_by_state_id_);
   counters_.reset(matcher_->rules().size());
 }
 
 DecodeError RuleRunner::process(std::string_view payload, const SourceRef& source) {
   event_.source = source;
   if (DecodeError e = decoder_->decode(payload, event_); e != DecodeError::none) return e;
-  if (event_.timestamp_ms <= now_ms() + kMaxFutureSkewMs)
-    stream_time_ms_ = std::max(stream_time_ms_, event_.timestamp_ms);
+  if (event_.timestamp_ms > stream_time_ms_ && event_.timestamp_ms <= now_ms() + kMaxFutureSkewMs) {
+    // Whatever fell due before this event happened first (a flatline that began before it).
+    advance(event_.timestamp_ms - 1);
+    stream_time_ms_ = event_.timestamp_ms;
+  }
   matches_.clear();
   matcher_->match(event_, *scratch_, matches_);
   if (matches_.empty()) return DecodeError::none;
@@ -63,10 +67,9 @@ DecodeError RuleRunner::process(std::string_view payload, const SourceRef& sourc
 }
 
 void RuleRunner::advance(int64_t now) {
-  evaluator_.advance(now, rules_by_state_id_,
-                     [this](const Rule& rule, std::string_view group_key, const Firing& f) {
-                       emit(rule, group_key, f, nullptr);
-                     });
+  evaluator_.advance(now, [this](const Rule& rule, std::string_view group_key, const Firing& f) {
+    emit(rule, group_key, f, nullptr);
+  });
 }
 
 void RuleRunner::emit(const Rule& rule, std::string_view group_key, const Firing& firing,

@@ -37,6 +37,7 @@ class EvaluatorTest : public ::testing::Test {
     o.sync = false;
     store_ = std::make_unique<StateStore>(o);
     evaluator_ = std::make_unique<Evaluator>(*store_, LogicOptions{});
+    evaluator_->use_rules(&active_);
   }
 
   Rule& add_rule(const std::string& name, RuleType type) {
@@ -54,6 +55,7 @@ class EvaluatorTest : public ::testing::Test {
   void index() {
     active_.clear();
     for (auto& r : rules_) active_[r->state_id()] = r.get();
+    evaluator_->use_rules(&active_);
   }
 
   std::vector<Firing> match(const Rule& r, const std::string& group, int64_t t) {
@@ -64,7 +66,7 @@ class EvaluatorTest : public ::testing::Test {
   std::vector<Fired> advance(int64_t now, size_t max_timers = 10'000) {
     std::vector<Fired> out;
     evaluator_->advance(
-        now, active_,
+        now,
         [&](const Rule& r, std::string_view g, const Firing& f) {
           out.push_back(Fired{r.name, std::string(g), f});
         },
