@@ -79,6 +79,11 @@ std::optional<int64_t> parse_timestamp_ms(std::string_view s) {
   return secs * 1000 + millis;
 }
 
+int64_t utc_ms(int year, int month, int day, int hour, int minute, int second, int millis) {
+  int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  return (days * 86400 + hour * 3600 + minute * 60 + second) * 1000 + millis;
+}
+
 std::string format_timestamp_ms(int64_t ms) {
   int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
   int millis = static_cast<int>(ms - secs * 1000);

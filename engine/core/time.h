@@ -15,6 +15,9 @@ namespace klaxon {
 // (fraction optional, any number of digits). Returns milliseconds since the Unix epoch.
 std::optional<int64_t> parse_timestamp_ms(std::string_view text);
 
+// Milliseconds since the epoch of a UTC calendar time (fields unchecked).
+int64_t utc_ms(int year, int month, int day, int hour, int minute, int second, int millis);
+
 // Formats milliseconds since the epoch as "2026-11-24T10:15:30.123Z".
 std::string format_timestamp_ms(int64_t ms);
 
