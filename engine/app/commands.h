@@ -55,6 +55,23 @@ struct DemoCommand {
 };
 int demo_command(const DemoCommand& cmd, StopSignals& signals);
 
+// `klaxon rules test`: backtest rule files against recorded events.
+struct RulesTestCommand {
+  std::string rules_path;
+  std::string input;     // NDJSON (or plain lines) file, or "-" for stdin
+  bool plain = false;    // each line is a plain log line, its time read from its start
+  std::string from, to;  // event-time range (timestamps)
+  std::string topic;     // read this Kafka topic instead of --input
+  std::string bootstrap_servers;
+  int64_t from_offset = -1;
+  std::string from_time;
+  std::string config_file;  // optional: kafka properties, alert and state options
+  bool json = false;        // alerts as NDJSON documents (the summary goes to stderr)
+  size_t stack_lines = 10;
+  bool progress = true;
+};
+int rules_test_command(const RulesTestCommand& cmd, StopSignals& signals);
+
 // Sets up spdlog for the process (stderr, level name as in config).
 void setup_logging(const std::string& level);
 

@@ -28,7 +28,7 @@ RuleRunner::RuleRunner(std::shared_ptr<const Matcher> matcher, StateStore& store
 void RuleRunner::use_rules(std::shared_ptr<const Matcher> matcher) {
   matcher_ = std::move(matcher);
   decoder_ = std::make_unique<Decoder>(
-      DecodeOptions{options_.max_event_bytes, matcher_->rule_set().extra_fields()});
+      DecodeOptions{options_.max_event_bytes, matcher_->rule_set().extra_fields(), options_.plain});
   scratch_ = std::make_unique<Matcher::Scratch>(*matcher_);
   state_ids_.clear();
   rules_by_state_id_.clear();
@@ -43,6 +43,11 @@ void RuleRunner::use_rules(std::shared_ptr<const Matcher> matcher) {
 DecodeError RuleRunner::process(std::string_view payload, const SourceRef& source) {
   event_.source = source;
   if (DecodeError e = decoder_->decode(payload, event_); e != DecodeError::none) return e;
+  if (event_.timestamp_ms < options_.accept_from_ms ||
+      event_.timestamp_ms > options_.accept_to_ms) {
+    ++skipped_outside_;
+    return DecodeError::none;
+  }
   if (event_.timestamp_ms > stream_time_ms_ && event_.timestamp_ms <= now_ms() + kMaxFutureSkewMs) {
     // Whatever fell due before this event happened first (a flatline that began before it).
     advance(event_.timestamp_ms - 1);

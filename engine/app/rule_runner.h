@@ -10,6 +10,7 @@
 // Thread: one thread. The matcher may be swapped between records (use_rules).
 #pragma once
 
+#include <climits>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,6 +27,10 @@ namespace klaxon {
 
 struct RuleRunnerOptions {
   size_t max_event_bytes = 1 << 20;
+  bool plain = false;  // every record is a plain log line (see DecodeOptions::plain)
+  // Events outside [accept_from_ms, accept_to_ms] (event time) are decoded, not evaluated.
+  int64_t accept_from_ms = INT64_MIN;
+  int64_t accept_to_ms = INT64_MAX;
   LogicOptions logic;
   AlertOptions alert;
   std::vector<std::string> request_id_keys;
@@ -60,6 +65,10 @@ class RuleRunner {
   const Matcher& matcher() const { return *matcher_; }
   const std::shared_ptr<const Matcher>& matcher_ptr() const { return matcher_; }
   int64_t stream_time() const { return stream_time_ms_; }
+  // Event time of the last record decoded.
+  int64_t last_event_time() const { return event_.timestamp_ms; }
+  // Events not evaluated because they were outside the accepted time range.
+  uint64_t skipped_outside() const { return skipped_outside_; }
   const std::string& detail() const { return decoder_->detail(); }
   RuleCounters& counters() { return counters_; }
 
@@ -76,6 +85,7 @@ class RuleRunner {
   std::vector<std::string> state_ids_;  // per rule index
   RuleCounters counters_;
   int64_t stream_time_ms_ = 0;
+  uint64_t skipped_outside_ = 0;
 
   // Per-record scratch, reused.
   Event event_;

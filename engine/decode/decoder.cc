@@ -554,7 +554,8 @@ DecodeError Decoder::decode(std::string_view payload, Event& event) {
     return DecodeError::invalid_utf8;
   }
   copy_padded(payload);
-  return payload[first] == '{' ? decode_json(length, event) : decode_plain(length, event);
+  bool json = payload[first] == '{' && !options_.plain;
+  return json ? decode_json(length, event) : decode_plain(length, event);
 }
 
 void Decoder::copy_padded(std::string_view payload) {

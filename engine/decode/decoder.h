@@ -52,6 +52,7 @@ std::string_view to_string(DecodeError e);
 struct DecodeOptions {
   size_t max_event_bytes = 1 << 20;
   std::vector<std::string> extra_fields;  // top-level fields to capture into Event::fields
+  bool plain = false;  // every record is a plain line, even one that starts with '{'
 };
 
 class Decoder {

@@ -1,0 +1,145 @@
+#include "source/topic_reader.h"
+
+#include <stdexcept>
+
+namespace klaxon {
+
+namespace {
+
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const {
+    rd_kafka_topic_partition_list_destroy(l);
+  }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+std::vector<int32_t> partitions_of(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+  rd_kafka_topic_destroy(rkt);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw std::runtime_error("cannot read the metadata of topic " + topic + ": " +
+                             rd_kafka_err2str(err));
+  std::vector<int32_t> out;
+  std::string problem;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    if (md->topics[i].err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      problem = rd_kafka_err2str(md->topics[i].err);
+    for (int p = 0; p < md->topics[i].partition_cnt; ++p)
+      out.push_back(md->topics[i].partitions[p].id);
+  }
+  rd_kafka_metadata_destroy(md);
+  if (out.empty())
+    throw std::runtime_error("topic " + topic + " has no partitions" +
+                             (problem.empty() ? "" : ": " + problem));
+  return out;
+}
+
+}  // namespace
+
+TopicReader::TopicReader(TopicReaderOptions options) : options_(std::move(options)) {
+  // A group id is needed by librdkafka's consumer API; nothing is ever committed to it.
+  std::map<std::string, std::string> base = {
+      {"bootstrap.servers", options_.bootstrap_servers},
+      {"group.id", "klaxon-rules-test"},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"enable.partition.eof", "true"},
+      {"client.id", "klaxon-rules-test"},
+  };
+  RdKafkaConfPtr conf = make_kafka_conf(base, options_.properties, "kafka.properties");
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err);
+  if (rk == nullptr) throw std::runtime_error(std::string("cannot create Kafka consumer: ") + err);
+  conf.release();
+  rk_.reset(rk);
+  const int timeout = static_cast<int>(options_.timeout.count());
+
+  std::vector<int32_t> partitions = partitions_of(rk, options_.topic, timeout);
+  PartitionList by_time(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (int32_t p : partitions) {
+    int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(rk, options_.topic.c_str(), p, &low, &high, timeout);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+      throw std::runtime_error("cannot read the offsets of " + options_.topic + "/" +
+                               std::to_string(p) + ": " + rd_kafka_err2str(e));
+    int64_t start = options_.from_offset ? std::max(low, *options_.from_offset) : low;
+    ranges_[p] = Range{start, high};
+    if (options_.from_time_ms)
+      rd_kafka_topic_partition_list_add(by_time.get(), options_.topic.c_str(), p)->offset =
+          *options_.from_time_ms;
+  }
+  if (options_.from_time_ms) {
+    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, by_time.get(), timeout);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+      throw std::runtime_error("cannot find the offsets of " + options_.topic +
+                               " at the given time: " + rd_kafka_err2str(e));
+    for (int i = 0; i < by_time->cnt; ++i) {
+      Range& r = ranges_[by_time->elems[i].partition];
+      // -1: no record at or after that time, the partition has nothing to read.
+      int64_t at = by_time->elems[i].offset;
+      r.next = at < 0 ? r.end : std::max(r.next, at);
+    }
+  }
+  PartitionList assignment(rd_kafka_topic_partition_list_new(static_cast<int>(ranges_.size())));
+  for (auto it = ranges_.begin(); it != ranges_.end();) {
+    if (it->second.next >= it->second.end) {
+      it = ranges_.erase(it);
+      continue;
+    }
+    total_ += static_cast<uint64_t>(it->second.end - it->second.next);
+    rd_kafka_topic_partition_list_add(assignment.get(), options_.topic.c_str(), it->first)->offset =
+        it->second.next;
+    ++it;
+  }
+  if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, assignment.get());
+      e != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw std::runtime_error(std::string("cannot assign partitions: ") + rd_kafka_err2str(e));
+}
+
+TopicReader::~TopicReader() {
+  if (rk_) rd_kafka_consumer_close(rk_.get());
+}
+
+bool TopicReader::next(MessageBatch& out, size_t max) {
+  int wait = 500;
+  auto quiet_since = std::chrono::steady_clock::now();
+  while (!ranges_.empty() && out.size() < max) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), wait);
+    if (m == nullptr) {
+      if (out.size() > 0) break;
+      // The records up to the end offsets exist; silence this long means Kafka is gone.
+      if (std::chrono::steady_clock::now() - quiet_since > options_.timeout)
+        throw std::runtime_error("no records from " + options_.topic + " for " +
+                                 std::to_string(options_.timeout.count() / 1000) + " s, with " +
+                                 std::to_string(ranges_.size()) +
+                                 " partitions not read to their end");
+      continue;
+    }
+    wait = 0;
+    auto it = ranges_.find(m->partition);
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (it != ranges_.end()) ranges_.erase(it);
+      rd_kafka_message_destroy(m);
+      continue;
+    }
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::string error = rd_kafka_message_errstr(m);
+      bool fatal = m->err == RD_KAFKA_RESP_ERR__FATAL;
+      rd_kafka_message_destroy(m);
+      if (fatal) throw std::runtime_error("Kafka: " + error);
+      continue;  // transient; librdkafka retries
+    }
+    if (it == ranges_.end() || m->offset >= it->second.end) {
+      rd_kafka_message_destroy(m);  // past the end that was fixed at the start
+      continue;
+    }
+    if (m->offset + 1 >= it->second.end) ranges_.erase(it);
+    out.push(m);
+  }
+  return !out.empty() || !ranges_.empty();
+}
+
+}  // namespace klaxon

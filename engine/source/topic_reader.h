@@ -1,0 +1,56 @@
+// TopicReader: reads a topic from a start (an offset, a time, or the beginning) to the end
+// its partitions had when reading began, without joining a consumer group: nothing is
+// committed and no running engine is disturbed. Used by `klaxon rules test --topic`.
+//
+// Records of all partitions come interleaved as the brokers serve them (as a consumer of
+// the live topic sees them), so event time advances as it would in the engine.
+// Thread: one thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "source/consumer.h"
+#include "source/kafka_conf.h"
+
+namespace klaxon {
+
+struct TopicReaderOptions {
+  std::string bootstrap_servers;
+  std::string topic;
+  std::optional<int64_t> from_offset;   // per partition; below a partition's start: its start
+  std::optional<int64_t> from_time_ms;  // the first record at or after this time
+  std::map<std::string, std::string> properties;  // librdkafka properties (SASL/SSL, ...)
+  std::chrono::milliseconds timeout{10000};       // for metadata and offset lookups
+};
+
+class TopicReader {
+ public:
+  // Throws std::runtime_error when the topic cannot be found or its offsets looked up.
+  explicit TopicReader(TopicReaderOptions options);
+  ~TopicReader();
+  TopicReader(const TopicReader&) = delete;
+  TopicReader& operator=(const TopicReader&) = delete;
+
+  // Appends up to `max` records; returns false once every partition reached its end.
+  // Throws std::runtime_error on a fatal Kafka error.
+  bool next(MessageBatch& out, size_t max);
+  // Records between the start and end offsets, over all partitions.
+  uint64_t total() const { return total_; }
+
+ private:
+  struct Range {
+    int64_t next;  // next offset to read
+    int64_t end;   // the end when reading began (exclusive)
+  };
+  TopicReaderOptions options_;
+  RdKafkaPtr rk_;
+  std::map<int32_t, Range> ranges_;  // partitions not finished yet
+  uint64_t total_ = 0;
+};
+
+}  // namespace klaxon
