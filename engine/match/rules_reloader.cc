@@ -92,16 +92,18 @@ void RulesReloader::run() {
   }
 }
 
+// Each outcome is published and logged before it is counted, so that a reader who sees the
+// count also sees the matcher and the log line.
 void RulesReloader::reload() {
   uint64_t hash = snapshot_rule_files(rules_path_).content_hash();  // before loading: see ctor
   if (hash == active_hash_) {
-    probe_.reload_unchanged.Increment();
     if (failed_hash_) {
       failed_hash_.reset();
-      probe_.last_reload_failed.Set(0);
       spdlog::info("rules: {} holds the active rules (generation {}) again", rules_path_,
                    generation());
+      probe_.last_reload_failed.Set(0);
     }
+    probe_.reload_unchanged.Increment();
     return;
   }
   if (failed_hash_ == hash) {  // the same broken files: already reported
@@ -113,15 +115,15 @@ void RulesReloader::reload() {
   try {
     auto matcher = Matcher::compile(load_rules(rules_path_));
     double seconds = seconds_since(start);
-    probe_.compile_seconds.Observe(seconds);
     size_t rules = matcher->rules().size();
     active_hash_ = hash;
     failed_hash_.reset();
     publish(std::move(matcher));
-    probe_.reload_ok.Increment();
-    probe_.last_reload_failed.Set(0);
     spdlog::info("rules: reloaded {} rules from {} in {:.3f}s (generation {})", rules, rules_path_,
                  seconds, generation());
+    probe_.compile_seconds.Observe(seconds);
+    probe_.last_reload_failed.Set(0);
+    probe_.reload_ok.Increment();
     return;
   } catch (const LoadError& e) {
     failed_hash_ = hash;  // retried only once the files change
@@ -129,11 +131,12 @@ void RulesReloader::reload() {
   } catch (const std::exception& e) {  // not the files' fault (e.g. out of memory): retry
     error = e.what();
   }
-  probe_.compile_seconds.Observe(seconds_since(start));
-  probe_.reload_error.Increment();
-  probe_.last_reload_failed.Set(1);
+  double seconds = seconds_since(start);
   spdlog::error("rules: reloading {} failed; the previous rules (generation {}) stay active:\n{}",
                 rules_path_, generation(), error);
+  probe_.compile_seconds.Observe(seconds);
+  probe_.last_reload_failed.Set(1);
+  probe_.reload_error.Increment();
 }
 
 void RulesReloader::publish(std::shared_ptr<const Matcher> matcher) {

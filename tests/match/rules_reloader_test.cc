@@ -4,7 +4,7 @@
 #include "match/rules_reloader.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -66,13 +66,32 @@ bool eventually(const std::function<bool()>& condition,
   return true;
 }
 
+// Keeps what is logged; text() may be read while the reloader's thread logs.
+class CapturedLog : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  std::string text() {
+    std::lock_guard lock(mutex_);
+    return text_;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    text_.append(line.data(), line.size());
+  }
+  void flush_() override {}
+
+ private:
+  std::string text_;
+};
+
 class ReloaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     previous_logger_ = spdlog::default_logger();
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log_);
-    sink->set_pattern("%l: %v");
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+    log_->set_pattern("%l: %v");
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", log_));
     test::write_in_place(rule_file(), kErrorRules);
   }
   void TearDown() override { spdlog::set_default_logger(previous_logger_); }
@@ -88,10 +107,10 @@ class ReloaderTest : public ::testing::Test {
   }
 
   // The reloader's log so far.
-  std::string log() const { return log_.str(); }
+  std::string log() const { return log_->text(); }
   // Log lines written at error level.
   int error_lines() const {
-    std::istringstream in(log_.str());
+    std::istringstream in(log());
     int n = 0;
     for (std::string line; std::getline(in, line);) n += line.starts_with("error: ");
     return n;
@@ -101,7 +120,7 @@ class ReloaderTest : public ::testing::Test {
   test::TempDir tmp_;
   prometheus::Registry registry_;
   RulesProbe probe_{registry_};
-  std::ostringstream log_;
+  std::shared_ptr<CapturedLog> log_ = std::make_shared<CapturedLog>();
   std::shared_ptr<spdlog::logger> previous_logger_;
 };
 
@@ -130,13 +149,13 @@ TEST_F(ReloaderTest, ValidEditPublishesMatcherThatMatchesDifferently) {
   auto before = reloader->take_if_newer(generation);
   test::write_and_rename(rule_file(), kFatalRules);
 
-  std::shared_ptr<const Matcher> after;
-  ASSERT_TRUE(eventually([&] { return (after = reloader->take_if_newer(generation)) != nullptr; }));
+  ASSERT_TRUE(eventually([&] { return reloads(probe_.reload_ok) == 1; }));
+  auto after = reloader->take_if_newer(generation);
+  ASSERT_NE(after, nullptr);
   EXPECT_EQ(generation, 2u);
   EXPECT_EQ(matched(*after, "ERROR charge failed"), Names{});
   EXPECT_EQ(matched(*after, "FATAL out of memory"), Names{"fatals"});
   EXPECT_EQ(matched(*before, "ERROR charge failed"), Names{"errors"}) << "old matcher intact";
-  EXPECT_EQ(reloads(probe_.reload_ok), 1);
   EXPECT_EQ(probe_.generation.Value(), 2);
   EXPECT_EQ(probe_.last_reload_failed.Value(), 0);
   EXPECT_EQ(probe_.compile_seconds.Collect().histogram.sample_count, 2u);
@@ -260,8 +279,8 @@ TEST_F(ReloaderTest, WithoutWatchingOnlyRequestsReload) {
 }
 
 // A rule set big enough that compiling it takes a while (each rule has two regexes): about
-// 1.5 s on a busy 2-core machine; 2,000 such rules take about 14 s.
-constexpr int kGeneratedRules = 300;
+// 0.4 s on a busy 2-core machine, 3 s under AddressSanitizer; 2,000 such rules take 14 s.
+constexpr int kGeneratedRules = 120;
 std::string generated_rules(int count) {
   std::string s = "rules:\n";
   for (int i = 0; i < count; ++i) {
@@ -283,7 +302,7 @@ TEST_F(ReloaderTest, TakingNeverWaitsForACompile) {
   Clock::duration slowest{};
   int takes = 0;
   std::shared_ptr<const Matcher> taken;
-  while (!taken && Clock::now() - compile_start < 20s) {
+  while (!taken && Clock::now() - compile_start < 60s) {
     // A batch's worth of pause between calls, as a consuming loop has: without it the
     // loop would only measure this thread being preempted on a busy machine.
     std::this_thread::sleep_for(1ms);
@@ -295,7 +314,7 @@ TEST_F(ReloaderTest, TakingNeverWaitsForACompile) {
   auto compile_time = Clock::now() - compile_start;
   ASSERT_NE(taken, nullptr);
   EXPECT_EQ(taken->rules().size(), static_cast<size_t>(kGeneratedRules));
-  ASSERT_GT(compile_time, 100ms) << "the compile was too quick to show anything";
+  ASSERT_GT(compile_time, 50ms) << "the compile was too quick to show anything";
   EXPECT_LT(slowest, 20ms) << "take_if_newer waited, over " << takes << " calls";
   std::cout << takes << " calls during a " << std::chrono::duration<double>(compile_time).count()
             << " s compile; the slowest took "
