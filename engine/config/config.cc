@@ -80,7 +80,22 @@ Config parse_config(const std::string& text, const std::string& file) {
       r.get(d, "max_event_bytes", "decode", c.decode.max_event_bytes, 64, 64 << 20);
   }
   if (YAML::Node n = root["rules"]; n.IsDefined()) {
-    if (r.check_map(n, "rules", {"path"})) r.get(n, "path", "rules", c.rules.path);
+    if (r.check_map(n, "rules",
+                    {"path", "reload", "reload_debounce", "reload_poll_interval", "reload_mode"})) {
+      auto& rc = c.rules;
+      r.get(n, "path", "rules", rc.path);
+      r.get(n, "reload", "rules", rc.reload);
+      if (r.get(n, "reload_debounce", "rules", rc.reload_debounce) &&
+          rc.reload_debounce > milliseconds(60'000))
+        r.problem(n["reload_debounce"], "rules.reload_debounce", "must be at most 1m");
+      if (r.get(n, "reload_poll_interval", "rules", rc.reload_poll_interval) &&
+          rc.reload_poll_interval < milliseconds(100))
+        r.problem(n["reload_poll_interval"], "rules.reload_poll_interval",
+                  "must be at least 100ms (each look reads every rule file)");
+      if (r.get(n, "reload_mode", "rules", rc.reload_mode) && rc.reload_mode != "auto" &&
+          rc.reload_mode != "inotify" && rc.reload_mode != "poll")
+        r.problem(n["reload_mode"], "rules.reload_mode", "must be auto, inotify or poll");
+    }
   }
   if (YAML::Node s = root["state"]; s.IsDefined()) {
     if (r.check_map(s, "state", {"dir", "sync", "grace_period"})) {

@@ -38,7 +38,11 @@ struct DecodeConfig {
 };
 
 struct RulesConfig {
-  std::string path = "rules";  // a rule file, or a directory of *.yaml / *.yml files
+  std::string path = "rules";               // a rule file, or a directory of *.yaml / *.yml files
+  bool reload = true;                       // pick up edited rule files while running
+  milliseconds reload_debounce{300};        // reload once the files were quiet this long (<= 1m)
+  milliseconds reload_poll_interval{2000};  // polling: time between looks (>= 100ms)
+  std::string reload_mode = "auto";         // auto (inotify, else polling) | inotify | poll
 };
 
 struct StateConfig {

@@ -90,5 +90,48 @@ TEST(Config, PropertiesExpandEnvironmentSecrets) {
   EXPECT_EQ(e.find("s3cret"), std::string::npos);
 }
 
+TEST(Config, RulesReloadDefaults) {
+  Config c = parse_config("rules: {path: /etc/klaxon/rules}\n", "klaxon.yaml");
+  EXPECT_EQ(c.rules.path, "/etc/klaxon/rules");
+  EXPECT_TRUE(c.rules.reload);
+  EXPECT_EQ(c.rules.reload_debounce.count(), 300);
+  EXPECT_EQ(c.rules.reload_poll_interval.count(), 2000);
+  EXPECT_EQ(c.rules.reload_mode, "auto");
+}
+
+TEST(Config, ReadsRulesReloadKeys) {
+  Config c = parse_config(R"(
+rules:
+  path: rules
+  reload: false
+  reload_debounce: 1s
+  reload_poll_interval: 10s
+  reload_mode: poll
+)",
+                          "klaxon.yaml");
+  EXPECT_FALSE(c.rules.reload);
+  EXPECT_EQ(c.rules.reload_debounce.count(), 1000);
+  EXPECT_EQ(c.rules.reload_poll_interval.count(), 10000);
+  EXPECT_EQ(c.rules.reload_mode, "poll");
+  EXPECT_EQ(parse_config("rules: {reload_mode: inotify}\n", "k.yaml").rules.reload_mode, "inotify");
+  EXPECT_EQ(parse_config("rules: {reload_debounce: 0ms}\n", "k.yaml").rules.reload_debounce,
+            milliseconds(0));
+}
+
+TEST(Config, RulesReloadKeysAreValidated) {
+  std::string e = problems_of(
+      "rules:\n  reload: maybe\n  reload_debounce: 2m\n  reload_poll_interval: 50ms\n"
+      "  reload_mode: fanotify\n");
+  EXPECT_NE(e.find(":2: rules.reload: must be"), std::string::npos) << e;
+  EXPECT_NE(e.find(":3: rules.reload_debounce: must be at most 1m"), std::string::npos) << e;
+  EXPECT_NE(e.find(":4: rules.reload_poll_interval: must be at least 100ms"), std::string::npos)
+      << e;
+  EXPECT_NE(e.find(":5: rules.reload_mode: must be auto, inotify or poll"), std::string::npos) << e;
+  e = problems_of("rules:\n  path: rules\n  reload_delay: 1s\n");
+  EXPECT_NE(e.find(":3: rules.reload_delay: unknown key"), std::string::npos) << e;
+  e = problems_of("rules:\n  reload_debounce: soon\n");
+  EXPECT_NE(e.find(":2: rules.reload_debounce: must be a duration"), std::string::npos) << e;
+}
+
 }  // namespace
 }  // namespace klaxon
