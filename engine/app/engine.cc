@@ -13,8 +13,12 @@ std::shared_ptr<const Matcher> load_matcher(const std::string& rules_path) {
 Engine::Engine(Config config) : config_(std::move(config)) {
   registry_ = std::make_shared<prometheus::Registry>();
   probe_ = std::make_unique<PipelineProbe>(*registry_);
-  matcher_ = load_matcher(config_.rules.path);
-  spdlog::info("rules: {} loaded from {}", matcher_->rules().size(), config_.rules.path);
+  rules_probe_ = std::make_unique<RulesProbe>(*registry_);
+  reloader_ = std::make_unique<RulesReloader>(config_.rules.path, reload_options(config_.rules),
+                                              *rules_probe_);
+  matcher_ = reloader_->take_if_newer(rules_generation_);
+  spdlog::info("rules: {} loaded from {}{}", matcher_->rules().size(), config_.rules.path,
+               config_.rules.reload ? " (reloaded when the files change)" : "");
   StateOptions state;
   state.dir = config_.state.dir;
   state.sync = config_.state.sync;
@@ -34,7 +38,9 @@ Engine::Engine(Config config) : config_(std::move(config)) {
                  config_.metrics.listen.substr(0, config_.metrics.listen.rfind(':')),
                  metrics_->port());
   }
-  pipeline_ = std::make_unique<Pipeline>(config_, matcher_, *store_, *producer_, *probe_);
+  pipeline_ = std::make_unique<Pipeline>(config_, matcher_, *store_, *producer_, *probe_, [this] {
+    return reloader_->take_if_newer(rules_generation_);
+  });
 }
 
 Engine::~Engine() = default;

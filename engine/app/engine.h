@@ -1,6 +1,7 @@
 // Engine: builds the concrete pipeline from a Config (the one place the production pieces
-// are wired together): rules compiled into the matcher, the state store, the Kafka producer,
-// the metrics server and the Pipeline. Used by `klaxon run` and `klaxon demo`.
+// are wired together): the rules (compiled, and reloaded live when their files change), the
+// state store, the Kafka producer, the metrics server and the Pipeline. Used by
+// `klaxon run` and `klaxon demo`.
 // Thread: construct, run() on one thread; stop() and stats() from any thread.
 #pragma once
 
@@ -8,6 +9,7 @@
 
 #include "app/pipeline.h"
 #include "config/config.h"
+#include "match/rules_reloader.h"
 #include "metrics/metrics_server.h"
 
 namespace klaxon {
@@ -22,12 +24,17 @@ class Engine {
   void stop() { pipeline_->request_stop(); }
   const PipelineStats& stats() const { return pipeline_->stats(); }
   int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+  // The rule set loaded at start (a reload may have replaced it in the pipeline since).
   const Matcher& matcher() const { return *matcher_; }
+  RulesReloader& reloader() { return *reloader_; }
 
  private:
   Config config_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<PipelineProbe> probe_;
+  std::unique_ptr<RulesProbe> rules_probe_;
+  std::unique_ptr<RulesReloader> reloader_;
+  uint64_t rules_generation_ = 0;
   std::unique_ptr<MetricsServer> metrics_;
   std::shared_ptr<const Matcher> matcher_;
   std::unique_ptr<StateStore> store_;

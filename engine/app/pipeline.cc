@@ -49,8 +49,9 @@ std::string describe(const std::vector<TopicPartition>& parts) {
 }  // namespace
 
 Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher, StateStore& store,
-                   KafkaProducer& producer, PipelineProbe& probe)
+                   KafkaProducer& producer, PipelineProbe& probe, NewerRules newer_rules)
     : config_(config),
+      newer_rules_(std::move(newer_rules)),
       store_(store),
       producer_(producer),
       probe_(probe),
@@ -96,6 +97,7 @@ void Pipeline::run() {
     consumer_->poll_batch(static_cast<size_t>(config_.kafka.batch_size), config_.kafka.poll_timeout,
                           batch);
     producer_.poll(std::chrono::milliseconds(0));  // alert delivery reports
+    take_newer_rules();
     if (!batch.empty()) {
       process(batch);
     } else if (std::chrono::steady_clock::now() - last_advance_ >= kIdleAdvanceInterval) {
@@ -249,6 +251,22 @@ void Pipeline::finish_batch() {
   publish_counters();
   new_alerts_.clear();
   new_alert_lines_.clear();
+}
+
+void Pipeline::take_newer_rules() {
+  if (!newer_rules_) return;
+  std::shared_ptr<const Matcher> newer = newer_rules_();
+  if (!newer) return;
+  publish_counters();  // they count by the old set's rule indices
+  size_t before = runner_.matcher().rules().size();
+  runner_.use_rules(std::move(newer));
+  std::vector<std::string> names;
+  for (const auto& r : runner_.matcher().rules()) names.push_back(r.name);
+  probe_.set_rules(names);
+  spdlog::info(
+      "rules reloaded: {} rules, {} patterns (were {} rules); state kept for rules "
+      "whose name, type and grouping did not change",
+      names.size(), runner_.matcher().pattern_count(), before);
 }
 
 void Pipeline::publish_counters() {

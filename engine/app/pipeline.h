@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,9 +55,13 @@ struct PipelineStats {
 
 class Pipeline : private ConsumerListener {
  public:
+  // Returns a rule set newer than the one in use, or null; called between batches, so it
+  // must not block (RulesReloader::take_if_newer).
+  using NewerRules = std::function<std::shared_ptr<const Matcher>()>;
+
   // Collaborators are owned by the caller and must outlive the pipeline.
   Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher, StateStore& store,
-           KafkaProducer& producer, PipelineProbe& probe);
+           KafkaProducer& producer, PipelineProbe& probe, NewerRules newer_rules = {});
   ~Pipeline() override;
 
   // Consumes until request_stop(); then finishes the batch in hand, waits for alerts in
@@ -84,6 +89,8 @@ class Pipeline : private ConsumerListener {
   int64_t effective_now(bool caught_up) const;
   void stage(const Alert& alert);
   void publish_counters();
+  // Between batches: switches to a newer rule set when there is one.
+  void take_newer_rules();
   void reject(const rd_kafka_message_t& m, DecodeError error);
   Cursor& cursor_for(const rd_kafka_message_t& m);
   void periodic(bool force);
@@ -97,6 +104,7 @@ class Pipeline : private ConsumerListener {
   void on_error(const std::string& error, bool fatal) override;
 
   const Config& config_;
+  NewerRules newer_rules_;
   StateStore& store_;
   KafkaProducer& producer_;
   PipelineProbe& probe_;
