@@ -12,8 +12,9 @@ YAML::Node parse(const std::string& text, const std::string& file) {
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw LoadError(
-        {Problem{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "not valid YAML: " + e.msg}});
+    throw LoadError({Problem{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
+                             "not valid YAML: " + e.msg,
+                             e.mark.column >= 0 ? e.mark.column + 1 : 0}});
   }
 }
 
@@ -43,8 +44,14 @@ int YamlReader::line_of(const YAML::Node& node) {
   return line >= 0 ? line + 1 : 0;
 }
 
+int YamlReader::column_of(const YAML::Node& node) {
+  if (!node.IsDefined()) return 0;
+  int column = node.Mark().column;
+  return column >= 0 ? column + 1 : 0;
+}
+
 void YamlReader::problem(const YAML::Node& at, const std::string& key, const std::string& what) {
-  problems_.push_back(Problem{file_, line_of(at), key, what});
+  problems_.push_back(Problem{file_, line_of(at), key, what, column_of(at)});
 }
 
 std::string YamlReader::join(const std::string& path, std::string_view key) {
@@ -130,6 +137,18 @@ bool YamlReader::get(const YAML::Node& map, const char* key, const std::string& 
   if (v < min || v > max) {
     problem(n, join(path, key),
             "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    return false;
+  }
+  out = v;
+  return true;
+}
+
+bool YamlReader::get(const YAML::Node& map, const char* key, const std::string& path, double& out) {
+  YAML::Node n = map[key];
+  if (!n.IsDefined() || n.IsNull()) return true;
+  double v = 0;
+  if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || v != v) {
+    problem(n, join(path, key), "must be a number");
     return false;
   }
   out = v;

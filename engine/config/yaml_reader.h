@@ -1,7 +1,7 @@
 // YamlReader: strict reading of a YAML file a user wrote (config or rules).
 //
 // yaml-cpp accepts duplicate keys silently and has no notion of allowed keys; this
-// reader rejects both and collects every problem with file:line and the dotted key path,
+// reader rejects both and collects every problem with file:line:column and the key path,
 // so one load reports all mistakes at once. Not thread-safe; one reader per load.
 #pragma once
 
@@ -36,6 +36,7 @@ class YamlReader {
 
   void problem(const YAML::Node& at, const std::string& key, const std::string& what);
   static int line_of(const YAML::Node& node);
+  static int column_of(const YAML::Node& node);
 
   // True when `node` is a map whose keys are all in `allowed`, each at most once.
   // Records a problem per unknown or duplicate key (naming the allowed ones).
@@ -50,6 +51,7 @@ class YamlReader {
   bool get(const YAML::Node& map, const char* key, const std::string& path, bool& out);
   bool get(const YAML::Node& map, const char* key, const std::string& path, int64_t& out,
            int64_t min, int64_t max);
+  bool get(const YAML::Node& map, const char* key, const std::string& path, double& out);
   bool get(const YAML::Node& map, const char* key, const std::string& path,
            std::chrono::milliseconds& out);
   // A string or a list of strings.

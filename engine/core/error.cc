@@ -5,6 +5,7 @@ namespace klaxon {
 std::string Problem::to_string() const {
   std::string s = file.empty() ? std::string("<config>") : file;
   if (line > 0) s += ":" + std::to_string(line);
+  if (line > 0 && column > 0) s += ":" + std::to_string(column);
   s += ": ";
   if (!key.empty()) s += key + ": ";
   s += what;

@@ -1,6 +1,7 @@
 // LoadError: a problem in a file a user wrote (config or rules), found at load time.
 // Thrown only at the edges (loading, start-up); the hot path returns error values.
-// what() reads "FILE:LINE: KEY: what is wrong"; several problems are joined by newlines.
+// what() reads "FILE:LINE:COLUMN: KEY: what is wrong" (as editors and CI annotations expect);
+// several problems are joined by newlines.
 #pragma once
 
 #include <stdexcept>
@@ -14,6 +15,7 @@ struct Problem {
   int line = 0;      // 1-based; 0 when unknown
   std::string key;   // dotted key path, e.g. "rules[2].filter.tags"
   std::string what;  // what is wrong, in words
+  int column = 0;    // 1-based; 0 when unknown
 
   std::string to_string() const;
 };

@@ -1,6 +1,7 @@
 #include "match/matcher.h"
 
 #include <algorithm>
+#include <charconv>
 #include <limits>
 #include <map>
 #include <stdexcept>
@@ -12,96 +13,164 @@ namespace klaxon {
 
 namespace {
 
-constexpr unsigned int kBaseFlags = HS_FLAG_SINGLEMATCH | HS_FLAG_MULTILINE;
+constexpr unsigned int kBaseFlags = HS_FLAG_SINGLEMATCH;
 
-unsigned int flags_of(const Pattern& p) {
-  return kBaseFlags | (p.case_insensitive ? HS_FLAG_CASELESS : 0u);
+// A literal as a regex: every byte that is not a letter or digit as \xHH.
+std::string escape_literal(std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size() * 2);
+  for (unsigned char c : text) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c >= 0x80;
+    if (plain) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0xf]);
+    }
+  }
+  return out;
 }
 
-// The patterns of one rule in id order (match first, then exclude), as Hyperscan wants them.
+// One Hyperscan compile input: patterns in id order.
 struct PatternList {
-  std::vector<const char*> expressions;
+  std::vector<std::string> expressions;
   std::vector<unsigned int> flags;
   std::vector<unsigned int> ids;
+  std::vector<const Pattern*> sources;
 
-  void add(const Pattern& p, unsigned int id) {
-    expressions.push_back(p.expression.c_str());
-    flags.push_back(flags_of(p));
+  // `literal_api`: the text goes to hs_compile_lit_multi as is.
+  void add(const Pattern& p, unsigned int id, bool som, bool literal_api) {
+    unsigned int f = kBaseFlags | (p.case_insensitive ? HS_FLAG_CASELESS : 0u) |
+                     (som ? HS_FLAG_SOM_LEFTMOST : 0u);
+    if (!literal_api) f |= HS_FLAG_MULTILINE;
+    expressions.push_back(p.literal && !literal_api ? escape_literal(p.expression)
+                                                    : p.expression);
+    flags.push_back(f);
     ids.push_back(id);
+    sources.push_back(&p);
   }
+  size_t size() const { return ids.size(); }
 };
 
-// Compiles `list`; on failure returns Hyperscan's message and the failing expression's
-// position in the list (-1 when Hyperscan names none).
-bool try_compile(const PatternList& list, hs_database_t** db, std::string& message, int& index) {
+struct CompileFailure {
+  std::string message;
+  int index = -1;  // the failing expression's position, -1 when Hyperscan names none
+};
+
+bool try_compile(const PatternList& list, bool literal_api, hs_database_t** db,
+                 CompileFailure& failure) {
+  std::vector<const char*> ptrs;
+  std::vector<size_t> lens;
+  for (const auto& e : list.expressions) {
+    ptrs.push_back(e.c_str());
+    lens.push_back(e.size());
+  }
   hs_compile_error_t* error = nullptr;
-  hs_error_t rc = hs_compile_multi(list.expressions.data(), list.flags.data(), list.ids.data(),
-                                   static_cast<unsigned int>(list.expressions.size()),
-                                   HS_MODE_BLOCK, nullptr, db, &error);
+  hs_error_t rc =
+      literal_api
+          ? hs_compile_lit_multi(ptrs.data(), list.flags.data(), list.ids.data(), lens.data(),
+                                 static_cast<unsigned int>(list.size()), HS_MODE_BLOCK, nullptr,
+                                 db, &error)
+          : hs_compile_multi(ptrs.data(), list.flags.data(), list.ids.data(),
+                             static_cast<unsigned int>(list.size()), HS_MODE_BLOCK, nullptr, db,
+                             &error);
   if (rc == HS_SUCCESS) return true;
-  message = error != nullptr && error->message != nullptr ? error->message : "compile failed";
-  index = error != nullptr ? error->expression : -1;
+  failure.message =
+      error != nullptr && error->message != nullptr ? error->message : "compile failed";
+  failure.index = error != nullptr ? error->expression : -1;
   if (error != nullptr) hs_free_compile_error(error);
   *db = nullptr;
   return false;
 }
 
-// Checks one rule's patterns on their own so a rejection names the exact pattern.
-void check_rule(const Rule& rule, size_t index_in_file, std::vector<Problem>& problems) {
-  PatternList list;
-  for (const auto& p : rule.match) list.add(p, static_cast<unsigned int>(list.ids.size()));
-  for (const auto& p : rule.exclude) list.add(p, static_cast<unsigned int>(list.ids.size()));
-  if (list.ids.empty()) return;
-
-  hs_database_t* db = nullptr;
-  std::string message;
-  int failed = -1;
-  if (try_compile(list, &db, message, failed)) {
-    hs_free_database(db);
-    return;
-  }
-  std::string path = "rules[" + std::to_string(index_in_file) + "].message.";
-  auto report = [&](size_t k, const std::string& msg) {
-    bool is_match = k < rule.match.size();
-    size_t j = is_match ? k : k - rule.match.size();
-    const Pattern& p = is_match ? rule.match[j] : rule.exclude[j];
-    problems.push_back(Problem{
-        rule.file, p.line, path + (is_match ? "match[" : "exclude[") + std::to_string(j) + "]",
-        "rule '" + rule.name + "': Hyperscan rejects pattern '" + p.expression + "': " + msg});
-  };
-  if (failed >= 0 && static_cast<size_t>(failed) < list.ids.size()) {
-    report(static_cast<size_t>(failed), message);
-    return;
-  }
-  // Hyperscan did not say which one: try each alone.
-  bool found = false;
-  for (size_t k = 0; k < list.ids.size(); ++k) {
-    PatternList one;
-    one.expressions.push_back(list.expressions[k]);
-    one.flags.push_back(list.flags[k]);
-    one.ids.push_back(0);
-    std::string m;
-    int ignored = -1;
-    if (try_compile(one, &db, m, ignored)) {
-      hs_free_database(db);
-    } else {
-      report(k, m);
-      found = true;
-    }
-  }
-  if (!found)
-    problems.push_back(Problem{
-        rule.file, rule.line, "rules[" + std::to_string(index_in_file) + "].message",
-        "rule '" + rule.name + "': Hyperscan cannot compile its patterns together: " + message});
+size_t database_size(const hs_database_t* db) {
+  size_t size = 0;
+  if (db != nullptr) hs_database_size(db, &size);
+  return size;
 }
 
-std::string join_files(const std::vector<std::string>& files) {
-  std::string s;
-  for (const auto& f : files) {
-    if (!s.empty()) s += ", ";
-    s += f;
+// Position of `rule` among its file's rules, for "rules[N]" key paths.
+std::map<const Rule*, size_t> indexes_in_files(const std::vector<Rule>& rules) {
+  std::map<const Rule*, size_t> out;
+  std::map<std::string, size_t> next;
+  for (const auto& r : rules) out[&r] = next[r.file]++;
+  return out;
+}
+
+std::string rule_path(const Rule& rule, size_t index_in_file) {
+  return "rules[" + std::to_string(index_in_file) + "] (" + rule.name + ")";
+}
+
+Problem pattern_problem(const Rule& rule, size_t index_in_file, const Pattern& p,
+                        const std::string& key, const std::string& what) {
+  return Problem{rule.file, p.line, rule_path(rule, index_in_file) + "." + key,
+                 std::string("Hyperscan rejects ") + (p.literal ? "literal '" : "pattern '") +
+                     p.expression + "': " + what,
+                 p.column};
+}
+
+// A rule's message patterns, alone: every rejected pattern and an oversized rule are
+// reported with their place.
+void check_rule(const Rule& rule, size_t index_in_file, std::vector<Problem>& problems) {
+  PatternList list;
+  std::vector<std::string> keys;
+  bool som = rule.group_by == GroupBy::match_text;
+  for (size_t j = 0; j < rule.match.size(); ++j) {
+    list.add(rule.match[j], static_cast<unsigned int>(list.size()), som, false);
+    keys.push_back("message.match[" + std::to_string(j) + "]");
   }
-  return s;
+  for (size_t j = 0; j < rule.exclude.size(); ++j) {
+    list.add(rule.exclude[j], static_cast<unsigned int>(list.size()), false, false);
+    keys.push_back("message.exclude[" + std::to_string(j) + "]");
+  }
+  if (list.size() == 0) return;
+  hs_database_t* db = nullptr;
+  CompileFailure failure;
+  if (try_compile(list, false, &db, failure)) {
+    size_t size = database_size(db);
+    hs_free_database(db);
+    if (size > kMaxRuleDatabaseBytes)
+      problems.push_back(Problem{
+          rule.file, rule.line, rule_path(rule, index_in_file) + ".message",
+          "its patterns need a " + std::to_string(size >> 20) +
+              " MiB database, more than the " + std::to_string(kMaxRuleDatabaseBytes >> 20) +
+              " MiB allowed per rule (look for large bounded repeats such as .{1,10000})"});
+    return;
+  }
+  // Each pattern alone, so every bad one is named (Hyperscan stops at the first).
+  bool named = false;
+  for (size_t k = 0; k < list.size(); ++k) {
+    PatternList one;
+    one.add(*list.sources[k], 0, som && k < rule.match.size(), false);
+    CompileFailure f;
+    if (try_compile(one, false, &db, f)) {
+      hs_free_database(db);
+      continue;
+    }
+    problems.push_back(pattern_problem(rule, index_in_file, *list.sources[k], keys[k], f.message));
+    named = true;
+  }
+  if (!named)
+    problems.push_back(Problem{rule.file, rule.line, rule_path(rule, index_in_file) + ".message",
+                               "Hyperscan cannot compile its patterns together: " +
+                                   failure.message});
+}
+
+// The regex of a field condition, compiled alone.
+hs_database_t* compile_field_regex(const Rule& rule, size_t index_in_file, size_t condition,
+                                   std::vector<Problem>& problems) {
+  const FieldCondition& c = rule.fields[condition];
+  PatternList one;
+  one.add(*c.regex, 0, false, false);
+  hs_database_t* db = nullptr;
+  CompileFailure f;
+  if (try_compile(one, false, &db, f)) return db;
+  problems.push_back(pattern_problem(rule, index_in_file, *c.regex,
+                                     "filter.fields." + c.name + ".regex", f.message));
+  return nullptr;
 }
 
 bool contains(const std::vector<std::string>& list, std::string_view v) {
@@ -110,80 +179,194 @@ bool contains(const std::vector<std::string>& list, std::string_view v) {
   return false;
 }
 
+bool parse_number(std::string_view text, double& out) {
+  if (text.empty()) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && out == out;
+}
+
+// Cuts at a byte limit without splitting a UTF-8 sequence.
+std::string_view bounded(std::string_view s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
+  return s.substr(0, cut);
+}
+
 }  // namespace
 
 std::shared_ptr<const Matcher> Matcher::compile(RuleSet rules) {
   std::shared_ptr<Matcher> m(new Matcher());
   m->rules_ = std::move(rules);
   const auto& all = m->rules_.rules;
+  const auto index_in_file = indexes_in_files(all);
 
-  // 1. Each rule alone, so every rejected pattern is reported with its place.
+  // Field regexes: a small database each.
   std::vector<Problem> problems;
-  std::map<std::string, size_t> next_index;  // per file: index of the next rule in it
-  for (const auto& rule : all) check_rule(rule, next_index[rule.file]++, problems);
-  if (!problems.empty()) throw LoadError(std::move(problems));
+  m->field_regex_.resize(all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    m->field_regex_[i].assign(all[i].fields.size(), nullptr);
+    for (size_t c = 0; c < all[i].fields.size(); ++c)
+      if (all[i].fields[c].regex)
+        m->field_regex_[i][c] = compile_field_regex(all[i], index_in_file.at(&all[i]), c, problems);
+  }
 
-  // 2. All rules in one database; ids are assigned rule by rule, match before exclude.
+  // Message patterns: one database, ids assigned rule by rule, match before exclude.
+  bool all_literal = true;
+  for (const auto& r : all) {
+    for (const auto& p : r.match) all_literal = all_literal && p.literal;
+    for (const auto& p : r.exclude) all_literal = all_literal && p.literal;
+  }
   PatternList list;
   m->ranges_.reserve(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
+    bool som = all[i].group_by == GroupBy::match_text;
     PatternRange r;
-    r.first = static_cast<uint32_t>(list.ids.size());
+    r.first = static_cast<uint32_t>(list.size());
     for (const auto& p : all[i].match) {
-      list.add(p, static_cast<unsigned int>(list.ids.size()));
+      list.add(p, static_cast<unsigned int>(list.size()), som, all_literal);
       m->pattern_rule_.push_back(static_cast<uint32_t>(i));
       m->pattern_exclude_.push_back(0);
     }
-    r.match_end = static_cast<uint32_t>(list.ids.size());
+    r.match_end = static_cast<uint32_t>(list.size());
     for (const auto& p : all[i].exclude) {
-      list.add(p, static_cast<unsigned int>(list.ids.size()));
+      list.add(p, static_cast<unsigned int>(list.size()), false, all_literal);
       m->pattern_rule_.push_back(static_cast<uint32_t>(i));
       m->pattern_exclude_.push_back(1);
     }
-    r.end = static_cast<uint32_t>(list.ids.size());
+    r.end = static_cast<uint32_t>(list.size());
     m->ranges_.push_back(r);
   }
-  if (!list.ids.empty()) {
-    std::string message;
-    int failed = -1;
-    if (!try_compile(list, &m->db_, message, failed)) {
-      throw LoadError({Problem{join_files(m->rules_.files), 0, "",
-                               "Hyperscan cannot compile the " + std::to_string(list.ids.size()) +
-                                   " patterns of " + std::to_string(all.size()) +
-                                   " rules into one database: " + message}});
+  if (list.size() > 0) {
+    m->literal_db_ = all_literal;
+    CompileFailure failure;
+    bool compiled = try_compile(list, all_literal, &m->db_, failure);
+    bool oversized = compiled && database_size(m->db_) > kMaxRuleDatabaseBytes;
+    // Only when something is wrong is every rule compiled alone, to name each culprit
+    // (a valid set pays for one compile, not two).
+    if (!compiled || oversized) {
+      size_t before = problems.size();
+      for (const auto& r : all) check_rule(r, index_in_file.at(&r), problems);
+      if (!compiled && problems.size() == before)
+        problems.push_back(Problem{"", 0, "",
+                                   "Hyperscan cannot compile the " + std::to_string(list.size()) +
+                                       " patterns of " + std::to_string(all.size()) +
+                                       " rules into one database: " + failure.message});
     }
   }
+  if (!problems.empty()) {
+    std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
+      return a.file != b.file ? a.file < b.file : a.line < b.line;
+    });
+    throw LoadError(std::move(problems));
+  }
+  m->build_index();
   return m;
+}
+
+void Matcher::build_index() {
+  const auto& all = rules_.rules;
+  for (size_t i = 0; i < all.size(); ++i)
+    for (const auto& t : all[i].types) by_type_.try_emplace(t);
+  for (uint32_t i = 0; i < all.size(); ++i) {
+    if (all[i].types.empty()) {
+      untyped_.push_back(i);
+      for (auto& [type, list] : by_type_) list.push_back(i);
+    } else {
+      for (const auto& t : all[i].types) {
+        auto& list = by_type_[t];
+        if (list.empty() || list.back() != i) list.push_back(i);
+      }
+    }
+  }
 }
 
 Matcher::~Matcher() {
   if (db_ != nullptr) hs_free_database(db_);
+  for (auto& per_rule : field_regex_)
+    for (hs_database_t* db : per_rule)
+      if (db != nullptr) hs_free_database(db);
 }
 
-Matcher::Scratch::Scratch(const Matcher& m) {
-  if (m.db_ != nullptr && hs_alloc_scratch(m.db_, &hs_) != HS_SUCCESS)
-    throw std::runtime_error("Hyperscan could not allocate scratch space");
+size_t Matcher::database_bytes() const {
+  size_t total = database_size(db_);
+  for (const auto& per_rule : field_regex_)
+    for (const hs_database_t* db : per_rule) total += database_size(db);
+  return total;
+}
+
+Matcher::Scratch::Scratch(const Matcher& m) : owner_(&m) {
+  // One scratch serves every database once allocated for each of them.
+  auto grow = [this](const hs_database_t* db) {
+    if (db != nullptr && hs_alloc_scratch(db, &hs_) != HS_SUCCESS)
+      throw std::runtime_error("Hyperscan could not allocate scratch space");
+  };
+  grow(m.db_);
+  for (const auto& per_rule : m.field_regex_)
+    for (const hs_database_t* db : per_rule) grow(db);
   hits_.assign(m.pattern_count(), 0);
+  from_.assign(m.pattern_count(), 0);
+  to_.assign(m.pattern_count(), 0);
   set_.reserve(m.pattern_count());
-  selected_.assign(m.rules().size(), 0);
+  chosen_.reserve(m.rules().size());
 }
 
 Matcher::Scratch::~Scratch() {
   if (hs_ != nullptr) hs_free_scratch(hs_);
 }
 
-int Matcher::on_hit(unsigned int id, unsigned long long /*from*/, unsigned long long /*to*/,
+int Matcher::on_hit(unsigned int id, unsigned long long from, unsigned long long to,
                     unsigned int /*flags*/, void* context) {
   auto* s = static_cast<Scratch*>(context);
   if (s->hits_[id] == 0) {
     s->hits_[id] = 1;
+    s->from_[id] = from;
+    s->to_[id] = to;
     s->set_.push_back(id);
   }
   return 0;
 }
 
-bool Matcher::selected(const Rule& rule, const Event& event) const {
-  if (!rule.types.empty() && !contains(rule.types, event.type)) return false;
+int Matcher::on_field_hit(unsigned int, unsigned long long, unsigned long long, unsigned int,
+                          void* context) {
+  static_cast<Scratch*>(context)->field_hit_ = true;
+  return 1;  // one hit decides it: stop scanning
+}
+
+bool Matcher::field_holds(const FieldCondition& c, hs_database_t* regex, const Event& event,
+                          Scratch& scratch) const {
+  std::string_view value;
+  bool present = event.field(c.name, value);
+  if (c.exists && *c.exists != present) return false;
+  if (!present) return c.exists.has_value() && !*c.exists;
+  if (!c.equals.empty() && !contains(c.equals, value)) return false;
+  if (!c.prefixes.empty() &&
+      std::none_of(c.prefixes.begin(), c.prefixes.end(),
+                   [&](const std::string& p) { return value.starts_with(p); }))
+    return false;
+  if (regex != nullptr) {
+    scratch.field_hit_ = false;
+    static constexpr char kEmpty[] = "";
+    const char* data = value.empty() ? kEmpty : value.data();
+    size_t size = std::min<size_t>(value.size(), std::numeric_limits<unsigned int>::max());
+    hs_error_t rc = hs_scan(regex, data, static_cast<unsigned int>(size), 0, scratch.hs_,
+                            &Matcher::on_field_hit, &scratch);
+    if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)
+      throw std::runtime_error("Hyperscan scan failed with error " + std::to_string(rc));
+    if (!scratch.field_hit_) return false;
+  }
+  if (c.gt || c.gte || c.lt || c.lte) {
+    double v;
+    if (!parse_number(value, v)) return false;
+    if ((c.gt && !(v > *c.gt)) || (c.gte && !(v >= *c.gte)) || (c.lt && !(v < *c.lt)) ||
+        (c.lte && !(v <= *c.lte)))
+      return false;
+  }
+  return true;
+}
+
+bool Matcher::selected(const Rule& rule, size_t index, const Event& event,
+                       Scratch& scratch) const {
   for (const auto& t : rule.tags_all)
     if (!event.has_tag(t)) return false;
   if (!rule.tags_any.empty()) {
@@ -193,14 +376,13 @@ bool Matcher::selected(const Rule& rule, const Event& event) const {
   }
   for (const auto& t : rule.tags_none)
     if (event.has_tag(t)) return false;
-  for (const auto& f : rule.fields) {
-    std::string_view value;
-    if (!event.field(f.name, value) || !contains(f.equals, value)) return false;
-  }
+  for (size_t c = 0; c < rule.fields.size(); ++c)
+    if (!field_holds(rule.fields[c], field_regex_[index][c], event, scratch)) return false;
   return true;
 }
 
-std::string Matcher::group_key(const Rule& rule, const Event& event) const {
+std::string Matcher::group_key(const Rule& rule, size_t index, const Event& event,
+                               const Scratch& scratch) const {
   switch (rule.group_by) {
     case GroupBy::rule:
       return rule.name;
@@ -211,26 +393,35 @@ std::string Matcher::group_key(const Rule& rule, const Event& event) const {
       if (!event.field(rule.group_field, value)) return "(missing)";
       return std::string(value);
     }
-    case GroupBy::match_text:  // not parsed yet: the loader does not produce it
-      break;
+    case GroupBy::match_text: {
+      const PatternRange& r = ranges_[index];
+      for (uint32_t id = r.first; id < r.match_end; ++id) {
+        if (scratch.hits_[id] == 0) continue;
+        uint64_t from = std::min<uint64_t>(scratch.from_[id], event.message.size());
+        uint64_t to = std::min<uint64_t>(scratch.to_[id], event.message.size());
+        return std::string(bounded(event.message.substr(from, to - from), kMaxMatchKeyBytes));
+      }
+      return "(no match text)";
+    }
   }
   return rule.name;
 }
 
 void Matcher::match(const Event& event, Scratch& scratch, std::vector<Match>& out) const {
   const auto& all = rules_.rules;
-  if (scratch.selected_.size() != all.size() || scratch.hits_.size() != pattern_count())
+  if (scratch.owner_ != this)
     throw std::logic_error("Matcher::match: the scratch was made for another matcher");
 
+  auto typed = by_type_.find(event.type);
+  const std::vector<uint32_t>& candidates = typed != by_type_.end() ? typed->second : untyped_;
   bool scan = false;
-  bool any_selected = false;
-  for (size_t i = 0; i < all.size(); ++i) {
-    bool sel = selected(all[i], event);
-    scratch.selected_[i] = sel ? 1 : 0;
-    any_selected = any_selected || sel;
-    scan = scan || (sel && ranges_[i].end > ranges_[i].first);
+  scratch.chosen_.clear();
+  for (uint32_t i : candidates) {
+    if (!selected(all[i], i, event, scratch)) continue;
+    scratch.chosen_.push_back(i);
+    scan = scan || ranges_[i].end > ranges_[i].first;
   }
-  if (!any_selected) return;
+  if (scratch.chosen_.empty()) return;
 
   // Clears exactly the hits this scan set, also when the scan fails or group_key() throws.
   struct ResetHits {
@@ -251,15 +442,14 @@ void Matcher::match(const Event& event, Scratch& scratch, std::vector<Match>& ou
       throw std::runtime_error("Hyperscan scan failed with error " + std::to_string(rc));
   }
 
-  for (size_t i = 0; i < all.size(); ++i) {
-    if (scratch.selected_[i] == 0) continue;
+  for (uint32_t i : scratch.chosen_) {
     const PatternRange& r = ranges_[i];
     bool hit = r.match_end == r.first;  // no match patterns: every selected event
     for (uint32_t id = r.first; !hit && id < r.match_end; ++id) hit = scratch.hits_[id] != 0;
     bool vetoed = false;
     for (uint32_t id = r.match_end; hit && !vetoed && id < r.end; ++id)
       vetoed = scratch.hits_[id] != 0;
-    if (hit && !vetoed) out.push_back(Match{i, group_key(all[i], event)});
+    if (hit && !vetoed) out.push_back(Match{i, group_key(all[i], i, event, scratch)});
   }
 }
 

@@ -1,6 +1,9 @@
 #include "match/rules_loader.h"
 
 #include <algorithm>
+#include <initializer_list>
+#include <limits>
+#include <optional>
 #include <filesystem>
 #include <map>
 #include <system_error>
@@ -14,12 +17,38 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Rule types ElastAlert knows that klaxon does not run yet: named so the message says
-// "not supported yet" rather than "unknown".
-constexpr std::string_view kElastAlertTypes[] = {
-    "frequency",        "spike",       "flatline",           "new_term",
-    "change",           "cardinality", "metric_aggregation", "spike_aggregation",
-    "percentage_match", "blacklist",   "whitelist"};
+// Rule types ElastAlert knows that klaxon does not run: named so the message says "not
+// supported" rather than "unknown".
+constexpr std::string_view kElastAlertOnlyTypes[] = {
+    "change", "cardinality", "metric_aggregation", "spike_aggregation", "percentage_match",
+    "blacklist", "whitelist"};
+
+struct TypeName {
+  std::string_view name;
+  RuleType type;
+};
+constexpr TypeName kRuleTypes[] = {{"any", RuleType::any},
+                                   {"frequency", RuleType::frequency},
+                                   {"flatline", RuleType::flatline},
+                                   {"spike", RuleType::spike},
+                                   {"new_term", RuleType::new_term}};
+
+// The type parameters and the rule types each one applies to.
+struct TypeParameter {
+  const char* key;
+  std::initializer_list<RuleType> types;
+  bool required;
+};
+const TypeParameter kTypeParameters[] = {
+    {"timeframe", {RuleType::frequency, RuleType::flatline, RuleType::spike}, true},
+    {"num_events", {RuleType::frequency}, true},
+    {"threshold", {RuleType::flatline}, true},
+    {"spike_height", {RuleType::spike}, true},
+    {"spike_type", {RuleType::spike}, false},
+    {"threshold_cur", {RuleType::spike}, false},
+    {"threshold_ref", {RuleType::spike}, false},
+    {"terms_window", {RuleType::new_term}, false},
+};
 
 constexpr std::string_view kStandardFields[] = {"message", "type", "tags",
                                                 "host",    "path", "@timestamp"};
@@ -76,26 +105,36 @@ class RulesParser {
 
  private:
   // Returns false when the rule cannot be used; problems are recorded either way.
-  bool parse_rule(const YAML::Node& node, const std::string& path, Rule& rule) {
+  bool parse_rule(const YAML::Node& node, const std::string& index, Rule& rule) {
     size_t before = r_.problems().size();
+    // Every key path names the rule too, once it has a name: "rules[1] (pay-errors).type".
+    std::string path = index;
+    if (node.IsMap()) {
+      const YAML::Node name = node["name"];
+      if (name.IsDefined() && name.IsScalar() && valid_rule_name(name.Scalar()))
+        path += " (" + name.Scalar() + ")";
+    }
     if (!r_.check_map(node, path,
                       {"name", "description", "severity", "type", "filter", "message", "group_by",
-                       "query_key", "realert"}) &&
+                       "query_key", "realert", "timeframe", "num_events", "threshold",
+                       "spike_height", "spike_type", "threshold_cur", "threshold_ref",
+                       "terms_window"}) &&
         !node.IsMap())
       return false;
     rule.file = r_.file();
     rule.line = YamlReader::line_of(node);
 
-    parse_name(node, path, rule);
+    parse_name(node, index, rule);
     r_.get(node, "description", path, rule.description);
     parse_severity(node, path, rule);
-    parse_type(node, path);
+    parse_type(node, path, rule);
     if (const YAML::Node f = node["filter"]; f.IsDefined() && !f.IsNull())
       parse_filter(f, YamlReader::join(path, "filter"), rule);
     if (const YAML::Node m = node["message"]; m.IsDefined() && !m.IsNull())
       parse_message(m, YamlReader::join(path, "message"), rule);
     parse_group_by(node, path, rule);
     parse_realert(node, path, rule);
+    parse_type_parameters(node, path, rule);
     return r_.problems().size() == before;
   }
 
@@ -106,12 +145,13 @@ class RulesParser {
       r_.problem(node, key, "is required");
       return;
     }
-    if (!r_.get(node, "name", path, rule.name)) return;
-    if (!valid_rule_name(rule.name)) {
-      r_.problem(n, key,
-                 "'" + rule.name + "' is not a valid rule name (letters, digits, '_', '.', '-')");
+    std::string name;
+    if (!r_.get(node, "name", path, name)) return;
+    if (!valid_rule_name(name)) {
+      r_.problem(n, key, "'" + name + "' is not a valid rule name (letters, digits, '_', '.', '-')");
       return;
     }
+    rule.name = name;
     int line = YamlReader::line_of(n);
     auto [it, inserted] = names_.emplace(rule.name, NameSite{r_.file(), line});
     if (!inserted) {
@@ -132,17 +172,22 @@ class RulesParser {
     rule.severity = s;
   }
 
-  void parse_type(const YAML::Node& node, const std::string& path) {
+  void parse_type(const YAML::Node& node, const std::string& path, Rule& rule) {
     std::string t = "any";
-    if (!r_.get(node, "type", path, t) || t == "any") return;
+    if (!r_.get(node, "type", path, t)) return;
+    for (const auto& known : kRuleTypes) {
+      if (known.name == t) {
+        rule.type = known.type;
+        return;
+      }
+    }
     std::string key = YamlReader::join(path, "type");
-    bool known = std::find(std::begin(kElastAlertTypes), std::end(kElastAlertTypes), t) !=
-                 std::end(kElastAlertTypes);
-    if (known)
-      r_.problem(node["type"], key,
-                 "rule type '" + t + "' is not supported yet (only 'any' in this release)");
-    else
-      r_.problem(node["type"], key, "unknown rule type '" + t + "' (only 'any' is supported)");
+    bool elastalert = std::find(std::begin(kElastAlertOnlyTypes), std::end(kElastAlertOnlyTypes),
+                                t) != std::end(kElastAlertOnlyTypes);
+    r_.problem(node["type"], key,
+               (elastalert ? "ElastAlert's rule type '" + t + "' is not supported"
+                           : "unknown rule type '" + t + "'") +
+                   " (any, frequency, flatline, spike or new_term)");
   }
 
   // A string or a non-empty list of strings; an explicit empty list would select nothing.
@@ -172,61 +217,130 @@ class RulesParser {
     if (const YAML::Node fl = f["fields"]; fl.IsDefined() && !fl.IsNull()) {
       std::string fp = YamlReader::join(path, "fields");
       if (!r_.check_any_map(fl, fp) && !fl.IsMap()) return;
-      for (const auto& kv : fl) {
-        std::string name = kv.first.Scalar();
-        if (name.empty()) {
-          r_.problem(kv.first, fp, "a field name must not be empty");
-          continue;
-        }
-        if (name == "tags") {
-          r_.problem(kv.first, YamlReader::join(fp, name),
-                     "tags is a list; select on it with filter.tags");
-          continue;
-        }
-        if (kv.second.IsNull()) {
-          r_.problem(kv.first, YamlReader::join(fp, name), "needs a value or a list of values");
-          continue;
-        }
-        FieldCondition fe;
-        fe.name = name;
-        if (get_selection(fl, name.c_str(), fp, fe.equals)) rule.fields.push_back(std::move(fe));
-      }
+      for (const auto& kv : fl) parse_field_condition(fl, kv.first, kv.second, fp, rule);
     }
   }
 
-  void get_patterns(const YAML::Node& m, const char* key, const std::string& path,
+  // `name: value`, `name: [values]` (equals one of them), or a map of operators.
+  void parse_field_condition(const YAML::Node& fields, const YAML::Node& name_node,
+                             const YAML::Node& value, const std::string& fields_path,
+                             Rule& rule) {
+    std::string name = name_node.Scalar();
+    std::string key = YamlReader::join(fields_path, name);
+    if (name.empty()) {
+      r_.problem(name_node, fields_path, "a field name must not be empty");
+      return;
+    }
+    if (name == "tags") {
+      r_.problem(name_node, key, "tags is a list; select on it with filter.tags");
+      return;
+    }
+    if (value.IsNull()) {
+      r_.problem(name_node, key, "needs a value, a list of values or a map of operators");
+      return;
+    }
+    FieldCondition c;
+    c.name = name;
+    c.line = YamlReader::line_of(name_node);
+    c.column = YamlReader::column_of(name_node);
+    if (!value.IsMap()) {
+      if (get_selection(fields, name.c_str(), fields_path, c.equals))
+        rule.fields.push_back(std::move(c));
+      return;
+    }
+    size_t before = r_.problems().size();
+    if (!r_.check_map(value, key,
+                      {"equals", "prefix", "regex", "case_insensitive", "exists", "gt", "gte",
+                       "lt", "lte"}))
+      return;
+    get_selection(value, "equals", key, c.equals);
+    get_selection(value, "prefix", key, c.prefixes);
+    if (const YAML::Node re = value["regex"]; re.IsDefined() && !re.IsNull()) {
+      std::string expression;
+      if (r_.get(value, "regex", key, expression)) {
+        if (expression.empty())
+          r_.problem(re, YamlReader::join(key, "regex"), "an empty regex matches everything");
+        c.regex = Pattern{expression, false, false, YamlReader::line_of(re),
+                          YamlReader::column_of(re)};
+      }
+    }
+    bool ci = false;
+    if (r_.get(value, "case_insensitive", key, ci) && value["case_insensitive"].IsDefined()) {
+      if (!c.regex)
+        r_.problem(value["case_insensitive"], YamlReader::join(key, "case_insensitive"),
+                   "applies to `regex` only");
+      else
+        c.regex->case_insensitive = ci;
+    }
+    if (value["exists"].IsDefined()) {
+      bool exists = true;
+      if (r_.get(value, "exists", key, exists)) c.exists = exists;
+    }
+    struct Compare {
+      const char* op;
+      std::optional<double>* out;
+    };
+    for (Compare cmp : {Compare{"gt", &c.gt}, Compare{"gte", &c.gte}, Compare{"lt", &c.lt},
+                        Compare{"lte", &c.lte}}) {
+      if (!value[cmp.op].IsDefined()) continue;
+      double v = 0;
+      if (r_.get(value, cmp.op, key, v)) *cmp.out = v;
+    }
+    if (c.exists == false && (value.size() > 1))
+      r_.problem(value, key, "exists: false cannot be combined with other operators");
+    if (value.size() == 0) r_.problem(value, key, "needs at least one operator");
+    if (r_.problems().size() == before) rule.fields.push_back(std::move(c));
+  }
+
+  // A pattern item: a string (a regex), or {regex: ..} / {literal: ..} with an optional
+  // case_insensitive of its own.
+  void parse_pattern(const YAML::Node& item, const std::string& path, bool default_ci,
+                     std::vector<Pattern>& out) {
+    Pattern p;
+    p.line = YamlReader::line_of(item);
+    p.column = YamlReader::column_of(item);
+    p.case_insensitive = default_ci;
+    if (item.IsScalar()) {
+      p.expression = item.Scalar();
+    } else if (item.IsMap()) {
+      if (!r_.check_map(item, path, {"regex", "literal", "case_insensitive"})) return;
+      bool has_regex = item["regex"].IsDefined(), has_literal = item["literal"].IsDefined();
+      if (has_regex == has_literal) {
+        r_.problem(item, path, "give exactly one of `regex` and `literal`");
+        return;
+      }
+      if (!r_.get(item, has_regex ? "regex" : "literal", path, p.expression)) return;
+      p.literal = has_literal;
+      if (!r_.get(item, "case_insensitive", path, p.case_insensitive)) return;
+    } else {
+      r_.problem(item, path, "must be a regex, or a map with `regex` or `literal`");
+      return;
+    }
+    if (p.expression.empty()) {
+      r_.problem(item, path, "an empty pattern matches everything; remove it instead");
+      return;
+    }
+    out.push_back(std::move(p));
+  }
+
+  void get_patterns(const YAML::Node& m, const char* key, const std::string& path, bool ci,
                     std::vector<Pattern>& out) {
     const YAML::Node n = m[key];
     if (!n.IsDefined() || n.IsNull()) return;
     std::string kp = YamlReader::join(path, key);
-    auto one = [&](const YAML::Node& item, const std::string& ip) {
-      if (!item.IsScalar()) {
-        r_.problem(item, ip, "must be a string (a Hyperscan regex)");
-        return;
-      }
-      if (item.Scalar().empty()) {
-        r_.problem(item, ip, "an empty pattern matches everything; remove it instead");
-        return;
-      }
-      out.push_back(Pattern{item.Scalar(), false, false, YamlReader::line_of(item), 0});
-    };
-    if (n.IsScalar()) {
-      one(n, kp);
-    } else if (n.IsSequence()) {
-      for (size_t j = 0; j < n.size(); ++j) one(n[j], index_path(kp, j));
+    if (n.IsSequence()) {
+      for (size_t j = 0; j < n.size(); ++j) parse_pattern(n[j], index_path(kp, j), ci, out);
     } else {
-      r_.problem(n, kp, "must be a regex or a list of regexes");
+      parse_pattern(n, kp, ci, out);
     }
   }
 
   void parse_message(const YAML::Node& m, const std::string& path, Rule& rule) {
     if (!r_.check_map(m, path, {"match", "exclude", "case_insensitive"}) && !m.IsMap()) return;
-    get_patterns(m, "match", path, rule.match);
-    get_patterns(m, "exclude", path, rule.exclude);
     bool ci = false;
     r_.get(m, "case_insensitive", path, ci);
-    for (auto& p : rule.match) p.case_insensitive = ci;
-    for (auto& p : rule.exclude) p.case_insensitive = ci;
+    get_patterns(m, "match", path, ci, rule.match);
+    get_patterns(m, "exclude", path, ci, rule.exclude);
   }
 
   void parse_group_by(const YAML::Node& node, const std::string& path, Rule& rule) {
@@ -246,11 +360,16 @@ class RulesParser {
     if (!r_.get(node, key, path, value)) return;
     if (value.empty()) {
       r_.problem(n, YamlReader::join(path, key),
-                 "must be rule, fingerprint or the name of a top-level field");
+                 "must be rule, fingerprint, match or the name of a top-level field");
     } else if (value == "rule") {
       rule.group_by = GroupBy::rule;
     } else if (value == "fingerprint") {
       rule.group_by = GroupBy::fingerprint;
+    } else if (value == "match") {
+      rule.group_by = GroupBy::match_text;
+      if (rule.match.empty())
+        r_.problem(n, YamlReader::join(path, key),
+                   "group_by: match needs at least one message.match pattern");
     } else if (value == "tags") {
       r_.problem(n, YamlReader::join(path, key), "cannot group by tags (a list)");
     } else {
@@ -262,11 +381,76 @@ class RulesParser {
   void parse_realert(const YAML::Node& node, const std::string& path, Rule& rule) {
     std::chrono::milliseconds d = rule.realert;
     if (!r_.get(node, "realert", path, d)) return;
-    if (d.count() <= 0) {
-      r_.problem(node["realert"], YamlReader::join(path, "realert"), "must be longer than 0");
-      return;
+    rule.realert = d;  // 0: never suppress
+  }
+
+  bool applies(const TypeParameter& p, RuleType type) {
+    return std::find(p.types.begin(), p.types.end(), type) != p.types.end();
+  }
+
+  static std::string type_list(const TypeParameter& p) {
+    std::string s;
+    for (RuleType t : p.types) {
+      if (!s.empty()) s += ", ";
+      s += to_string(t);
     }
-    rule.realert = d;
+    return s;
+  }
+
+  void parse_type_parameters(const YAML::Node& node, const std::string& path, Rule& rule) {
+    for (const TypeParameter& p : kTypeParameters) {
+      const YAML::Node n = node[p.key];
+      bool given = n.IsDefined() && !n.IsNull();
+      std::string key = YamlReader::join(path, p.key);
+      if (given && !applies(p, rule.type)) {
+        r_.problem(n, key,
+                   std::string(p.key) + " applies to " + type_list(p) + " rules only (this rule "
+                   "is of type " + std::string(to_string(rule.type)) + ")");
+      } else if (!given && p.required && applies(p, rule.type)) {
+        r_.problem(node, key,
+                   "is required for a " + std::string(to_string(rule.type)) + " rule");
+      }
+    }
+    const int64_t kMax = std::numeric_limits<int32_t>::max();
+    auto positive_duration = [&](const char* k, std::chrono::milliseconds& out) {
+      if (!node[k].IsDefined()) return;
+      std::chrono::milliseconds d{0};
+      if (!r_.get(node, k, path, d)) return;
+      if (d.count() <= 0)
+        r_.problem(node[k], YamlReader::join(path, k), "must be longer than 0");
+      else
+        out = d;
+    };
+    positive_duration("timeframe", rule.timeframe);
+    positive_duration("terms_window", rule.terms_window);
+    r_.get(node, "num_events", path, rule.num_events, 1, kMax);
+    r_.get(node, "threshold", path, rule.threshold, 1, kMax);
+    r_.get(node, "threshold_cur", path, rule.threshold_cur, 0, kMax);
+    r_.get(node, "threshold_ref", path, rule.threshold_ref, 0, kMax);
+    if (node["spike_height"].IsDefined()) {
+      double h = 0;
+      if (r_.get(node, "spike_height", path, h)) {
+        if (!(h > 1))
+          r_.problem(node["spike_height"], YamlReader::join(path, "spike_height"),
+                     "must be a ratio above 1 (e.g. 3: three times the previous window)");
+        else
+          rule.spike_height = h;
+      }
+    }
+    if (node["spike_type"].IsDefined()) {
+      std::string d;
+      if (r_.get(node, "spike_type", path, d)) {
+        if (d == "up")
+          rule.spike_type = SpikeDirection::up;
+        else if (d == "down")
+          rule.spike_type = SpikeDirection::down;
+        else if (d == "both")
+          rule.spike_type = SpikeDirection::both;
+        else
+          r_.problem(node["spike_type"], YamlReader::join(path, "spike_type"),
+                     "'" + d + "' is not up, down or both");
+      }
+    }
   }
 
   YamlReader& r_;
@@ -287,6 +471,10 @@ void parse_one(const std::string& text, const std::string& file,
   YamlReader r(file);
   RulesParser parser(r, names);
   parser.parse_file(root, out.rules);
+  // In the order of the file, as an editor shows them.
+  std::stable_sort(r.problems().begin(), r.problems().end(), [](const Problem& a, const Problem& b) {
+    return a.line != b.line ? a.line < b.line : a.column < b.column;
+  });
   problems.insert(problems.end(), r.problems().begin(), r.problems().end());
 }
 
@@ -358,6 +546,10 @@ RuleSet load_rules(const std::string& file_or_directory) {
     parse_one(text, file, names, set, problems);
   }
   if (!problems.empty()) throw LoadError(std::move(problems));
+  if (set.rules.empty())
+    throw LoadError({Problem{file_or_directory, 0, "",
+                             "no rules: every file's `rules:` list is empty, so nothing would "
+                             "ever alert"}});
   return set;
 }
 

@@ -56,22 +56,22 @@ log: {level: debug}
 
 TEST(Config, UnknownKeyNamesFileLineAndKey) {
   std::string e = problems_of("kafka:\n  group_id: g\n  gruop: x\n");
-  EXPECT_NE(e.find("klaxon.yaml:3: kafka.gruop: unknown key"), std::string::npos) << e;
+  EXPECT_NE(e.find("klaxon.yaml:3:3: kafka.gruop: unknown key"), std::string::npos) << e;
 }
 
 TEST(Config, DuplicateKeyIsRejected) {
   std::string e = problems_of("kafka:\n  group_id: a\n  group_id: b\n");
-  EXPECT_NE(e.find("klaxon.yaml:3: kafka.group_id: duplicate key"), std::string::npos) << e;
+  EXPECT_NE(e.find("klaxon.yaml:3:3: kafka.group_id: duplicate key"), std::string::npos) << e;
 }
 
 TEST(Config, ReportsAllProblemsAtOnce) {
   std::string e = problems_of(
       "kafka:\n  batch_size: -1\n  commit_interval: soon\n  session_timeout: 10ms\n"
       "log:\n  level: loud\n");
-  EXPECT_NE(e.find(":2: kafka.batch_size: must be between"), std::string::npos) << e;
-  EXPECT_NE(e.find(":3: kafka.commit_interval: must be a duration"), std::string::npos) << e;
-  EXPECT_NE(e.find(":4: kafka.session_timeout: must be at least 1s"), std::string::npos) << e;
-  EXPECT_NE(e.find(":6: log.level:"), std::string::npos) << e;
+  EXPECT_NE(e.find(":2:15: kafka.batch_size: must be between"), std::string::npos) << e;
+  EXPECT_NE(e.find(":3:20: kafka.commit_interval: must be a duration"), std::string::npos) << e;
+  EXPECT_NE(e.find(":4:20: kafka.session_timeout: must be at least 1s"), std::string::npos) << e;
+  EXPECT_NE(e.find(":6:10: log.level:"), std::string::npos) << e;
 }
 
 TEST(Config, SyntaxErrorNamesLine) {
@@ -122,15 +122,15 @@ TEST(Config, RulesReloadKeysAreValidated) {
   std::string e = problems_of(
       "rules:\n  reload: maybe\n  reload_debounce: 2m\n  reload_poll_interval: 50ms\n"
       "  reload_mode: fanotify\n");
-  EXPECT_NE(e.find(":2: rules.reload: must be"), std::string::npos) << e;
-  EXPECT_NE(e.find(":3: rules.reload_debounce: must be at most 1m"), std::string::npos) << e;
-  EXPECT_NE(e.find(":4: rules.reload_poll_interval: must be at least 100ms"), std::string::npos)
+  EXPECT_NE(e.find(":2:11: rules.reload: must be"), std::string::npos) << e;
+  EXPECT_NE(e.find(":3:20: rules.reload_debounce: must be at most 1m"), std::string::npos) << e;
+  EXPECT_NE(e.find(":4:25: rules.reload_poll_interval: must be at least 100ms"), std::string::npos)
       << e;
-  EXPECT_NE(e.find(":5: rules.reload_mode: must be auto, inotify or poll"), std::string::npos) << e;
+  EXPECT_NE(e.find(":5:16: rules.reload_mode: must be auto, inotify or poll"), std::string::npos) << e;
   e = problems_of("rules:\n  path: rules\n  reload_delay: 1s\n");
   EXPECT_NE(e.find(":3: rules.reload_delay: unknown key"), std::string::npos) << e;
   e = problems_of("rules:\n  reload_debounce: soon\n");
-  EXPECT_NE(e.find(":2: rules.reload_debounce: must be a duration"), std::string::npos) << e;
+  EXPECT_NE(e.find(":2:20: rules.reload_debounce: must be a duration"), std::string::npos) << e;
 }
 
 }  // namespace

@@ -239,15 +239,15 @@ TEST(Matcher, RejectedPatternsNameFileLineRuleAndPattern) {
     message:
       exclude: ['(?=x)']
 )"),
-            "rules.yaml:8: rules[1].message.match[1]: rule 'backref': Hyperscan rejects pattern "
+            "rules.yaml:8:11: rules[1] (backref).message.match[1]: Hyperscan rejects pattern "
             "'(a)\\1': Back-references are unsupported.\n"
-            "rules.yaml:11: rules[2].message.exclude[0]: rule 'lookahead': Hyperscan rejects "
+            "rules.yaml:11:17: rules[2] (lookahead).message.exclude[0]: Hyperscan rejects "
             "pattern '(?=x)': Zero-width assertions are not supported.");
 }
 
 TEST(Matcher, PatternMatchingTheEmptyStringIsRejected) {
   EXPECT_EQ(compile_problems("rules:\n  - name: everything\n    message:\n      match: ['.*']\n"),
-            "rules.yaml:4: rules[0].message.match[0]: rule 'everything': Hyperscan rejects "
+            "rules.yaml:4:15: rules[0] (everything).message.match[0]: Hyperscan rejects "
             "pattern '.*': Pattern matches empty buffer; use HS_FLAG_ALLOWEMPTY to enable "
             "support.");
 }
@@ -262,7 +262,7 @@ TEST(Matcher, RuleIndexInErrorsCountsWithinEachFile) {
     FAIL() << "compiled";
   } catch (const LoadError& e) {
     EXPECT_STREQ(e.what(),
-                 "b.yaml:3: rules[0].message.match[0]: rule 'c': Hyperscan rejects pattern "
+                 "b.yaml:3:23: rules[0] (c).message.match[0]: Hyperscan rejects pattern "
                  "'(a)\\1': Back-references are unsupported.");
   }
 }

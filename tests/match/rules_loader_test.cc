@@ -118,8 +118,12 @@ TEST(RulesLoader, Defaults) {
   EXPECT_TRUE(r.exclude.empty());
 }
 
-TEST(RulesLoader, EmptyRuleListIsAllowed) {
+TEST(RulesLoader, EmptyFileIsAllowedAnEmptyRuleSetIsNot) {
   EXPECT_TRUE(parse_rules("rules: []\n", "rules.yaml").rules.empty());
+  TempDir dir;
+  std::string f = dir.write("none.yaml", "rules: []\n");
+  EXPECT_EQ(load_problems(f),
+            f + ": no rules: every file's `rules:` list is empty, so nothing would ever alert");
 }
 
 TEST(RulesLoader, GroupByFieldAndQueryKeyAlias) {
@@ -156,88 +160,100 @@ TEST(RulesLoader, ExtraFieldsAreTheNonStandardOnes) {
 
 TEST(RulesLoader, UnknownKey) {
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    filter:\n      typ: pay-biz\n"),
-            "rules.yaml:4: rules[0].filter.typ: unknown key (allowed: type, tags, fields)");
+            "rules.yaml:4:7: rules[0] (a).filter.typ: unknown key (allowed: type, tags, fields)");
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    message:\n      matchh: x\n"),
-            "rules.yaml:4: rules[0].message.matchh: unknown key (allowed: match, exclude, "
+            "rules.yaml:4:7: rules[0] (a).message.matchh: unknown key (allowed: match, exclude, "
             "case_insensitive)");
   EXPECT_EQ(problems_of("rule:\n  - name: a\n"),
-            "rules.yaml:1: rule: unknown key (allowed: rules)\n"
-            "rules.yaml:1: rules: is required (a list of rules; `rules: []` for none)");
+            "rules.yaml:1:1: rule: unknown key (allowed: rules)\n"
+            "rules.yaml:1:1: rules: is required (a list of rules; `rules: []` for none)");
 }
 
 TEST(RulesLoader, DuplicateKey) {
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    severity: error\n    severity: info\n"),
-            "rules.yaml:4: rules[0].severity: duplicate key (an earlier line already sets it)");
+            "rules.yaml:4:5: rules[0] (a).severity: duplicate key (an earlier line already sets "
+            "it)");
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    filter:\n      tags:\n        all: [x]\n"
                         "        all: [y]\n"),
-            "rules.yaml:6: rules[0].filter.tags.all: duplicate key (an earlier line already "
+            "rules.yaml:6:9: rules[0] (a).filter.tags.all: duplicate key (an earlier line already "
             "sets it)");
 }
 
 TEST(RulesLoader, BadSeverity) {
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    severity: urgent\n"),
-            "rules.yaml:3: rules[0].severity: 'urgent' is not a severity (critical, error, "
+            "rules.yaml:3:15: rules[0] (a).severity: 'urgent' is not a severity (critical, error, "
             "warning or info)");
 }
 
 TEST(RulesLoader, BadDuration) {
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    realert: 5 minutes\n"),
-            "rules.yaml:3: rules[0].realert: must be a duration such as 500ms, 30s, 5m, 2h or 1d");
-  EXPECT_EQ(problems_of("rules:\n  - name: a\n    realert: 0s\n"),
-            "rules.yaml:3: rules[0].realert: must be longer than 0");
+            "rules.yaml:3:14: rules[0] (a).realert: must be a duration such as 500ms, 30s, 5m, 2h "
+            "or 1d");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    type: frequency\n    num_events: 3\n"
+                        "    timeframe: 0s\n"),
+            "rules.yaml:5:16: rules[0] (a).timeframe: must be longer than 0");
+  EXPECT_EQ(parse_rules("rules:\n  - name: a\n    realert: 0s\n", "r.yaml").rules[0].realert.count(),
+            0)
+      << "realert 0: never suppress";
 }
 
 TEST(RulesLoader, GroupByAndQueryKeyTogether) {
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    group_by: host\n    query_key: host\n"),
-            "rules.yaml:4: rules[0].query_key: query_key is an alias of group_by; give only one "
-            "of them");
+            "rules.yaml:4:16: rules[0] (a).query_key: query_key is an alias of group_by; give only "
+            "one of them");
 }
 
 TEST(RulesLoader, RulesMustBeAList) {
-  EXPECT_EQ(problems_of("rules:\n  name: a\n"), "rules.yaml:2: rules: must be a list of rules");
-  EXPECT_EQ(problems_of("- name: a\n"), "rules.yaml:1: (top level): must be a map of key: value");
+  EXPECT_EQ(problems_of("rules:\n  name: a\n"), "rules.yaml:2:3: rules: must be a list of rules");
+  EXPECT_EQ(problems_of("- name: a\n"),
+            "rules.yaml:1:1: (top level): must be a map of key: value");
   EXPECT_EQ(problems_of(""),
             "rules.yaml: rules: is required: the file must be a map with a `rules:` list");
 }
 
-TEST(RulesLoader, UnsupportedRuleType) {
-  EXPECT_EQ(problems_of("rules:\n  - name: a\n    type: frequency\n"),
-            "rules.yaml:3: rules[0].type: rule type 'frequency' is not supported yet (only 'any' "
-            "in this release)");
+TEST(RulesLoader, RuleTypes) {
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    type: cardinality\n"),
+            "rules.yaml:3:11: rules[0] (a).type: ElastAlert's rule type 'cardinality' is not "
+            "supported (any, frequency, flatline, spike or new_term)");
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    type: anything\n"),
-            "rules.yaml:3: rules[0].type: unknown rule type 'anything' (only 'any' is supported)");
+            "rules.yaml:3:11: rules[0] (a).type: unknown rule type 'anything' (any, frequency, "
+            "flatline, spike or new_term)");
 }
 
 TEST(RulesLoader, NameRequiredValidAndUnique) {
   EXPECT_EQ(problems_of("rules:\n  - severity: error\n"),
-            "rules.yaml:2: rules[0].name: is required");
+            "rules.yaml:2:5: rules[0].name: is required");
   EXPECT_EQ(problems_of("rules:\n  - name: pay errors\n"),
-            "rules.yaml:2: rules[0].name: 'pay errors' is not a valid rule name (letters, digits, "
-            "'_', '.', '-')");
+            "rules.yaml:2:11: rules[0].name: 'pay errors' is not a valid rule name (letters, "
+            "digits, '_', '.', '-')");
   EXPECT_EQ(problems_of("rules:\n  - name: a\n  - name: a\n"),
-            "rules.yaml:3: rules[1].name: rule 'a' is already defined at rules.yaml:2 (names "
+            "rules.yaml:3:11: rules[1].name: rule 'a' is already defined at rules.yaml:2 (names "
             "must be unique across all files)");
 }
 
 TEST(RulesLoader, WrongTypesNameTheirKeyPath) {
   EXPECT_EQ(problems_of("rules:\n  - name: a\n  - name: b\n    filter:\n      tags:\n"
                         "        any: {x: y}\n"),
-            "rules.yaml:6: rules[1].filter.tags.any: must be a string or a list of strings");
+            "rules.yaml:6:14: rules[1] (b).filter.tags.any: must be a string or a list of strings");
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    filter:\n      type: []\n"),
-            "rules.yaml:4: rules[0].filter.type: is an empty list; remove the key instead");
+            "rules.yaml:4:13: rules[0] (a).filter.type: is an empty list; remove the key instead");
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    message:\n      match: ['x', '']\n"),
-            "rules.yaml:4: rules[0].message.match[1]: an empty pattern matches everything; "
+            "rules.yaml:4:20: rules[0] (a).message.match[1]: an empty pattern matches everything; "
             "remove it instead");
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    message:\n      case_insensitive: maybe\n"),
-            "rules.yaml:4: rules[0].message.case_insensitive: must be true or false");
+            "rules.yaml:4:25: rules[0] (a).message.case_insensitive: must be true or false");
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    filter:\n      fields:\n        tags: x\n"),
-            "rules.yaml:5: rules[0].filter.fields.tags: tags is a list; select on it with "
+            "rules.yaml:5:9: rules[0] (a).filter.fields.tags: tags is a list; select on it with "
             "filter.tags");
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    filter:\n      fields:\n        env:\n"),
-            "rules.yaml:5: rules[0].filter.fields.env: needs a value or a list of values");
+            "rules.yaml:5:9: rules[0] (a).filter.fields.env: needs a value, a list of values or a "
+            "map of operators");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    type: frequency\n    num_events: many\n"
+                        "    timeframe: 1m\n"),
+            "rules.yaml:4:17: rules[0] (a).num_events: must be a whole number");
 }
 
-TEST(RulesLoader, ReportsEveryProblemAtOnce) {
+TEST(RulesLoader, ReportsEveryProblemAtOnceInFileOrder) {
   std::string e = problems_of(R"(rules:
   - name: a
     severity: loud
@@ -246,11 +262,14 @@ TEST(RulesLoader, ReportsEveryProblemAtOnce) {
     colour: red
 )");
   EXPECT_EQ(e,
-            "rules.yaml:3: rules[0].severity: 'loud' is not a severity (critical, error, warning "
-            "or info)\n"
-            "rules.yaml:6: rules[1].colour: unknown key (allowed: name, description, severity, "
-            "type, filter, message, group_by, query_key, realert)\n"
-            "rules.yaml:5: rules[1].realert: must be a duration such as 500ms, 30s, 5m, 2h or 1d")
+            "rules.yaml:3:15: rules[0] (a).severity: 'loud' is not a severity (critical, error, "
+            "warning or info)\n"
+            "rules.yaml:5:14: rules[1] (b).realert: must be a duration such as 500ms, 30s, 5m, 2h "
+            "or 1d\n"
+            "rules.yaml:6:5: rules[1] (b).colour: unknown key (allowed: name, description, "
+            "severity, type, filter, message, group_by, query_key, realert, timeframe, "
+            "num_events, threshold, spike_height, spike_type, threshold_cur, threshold_ref, "
+            "terms_window)")
       << e;
 }
 
@@ -286,7 +305,7 @@ TEST(RulesLoader, DuplicateNamesAcrossFilesNameBothPlaces) {
   std::string a = dir.write("a.yaml", "rules:\n  - name: x\n  - name: pay-errors\n");
   std::string b = dir.write("b.yaml", "rules:\n  - name: y\n\n  - name: pay-errors\n");
   EXPECT_EQ(load_problems(dir.path()),
-            b + ":4: rules[1].name: rule 'pay-errors' is already defined at " + a +
+            b + ":4:11: rules[1].name: rule 'pay-errors' is already defined at " + a +
                 ":3 (names must be unique across all files)");
 }
 
@@ -296,9 +315,9 @@ TEST(RulesLoader, ProblemsOfEveryFileAreReported) {
   std::string b = dir.write("b.yaml", "rules: nope\n");
   EXPECT_EQ(load_problems(dir.path()),
             a +
-                ":3: rules[0].severity: 'high' is not a severity (critical, error, warning or "
-                "info)\n" +
-                b + ":1: rules: must be a list of rules");
+                ":3:15: rules[0] (a).severity: 'high' is not a severity (critical, error, warning "
+                "or info)\n" +
+                b + ":1:8: rules: must be a list of rules");
 }
 
 TEST(RulesLoader, SingleFileAndMissingPaths) {

@@ -209,18 +209,18 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadEdit{"YamlSyntax", "rules:\n  - name: x\n    message: {match: [a\n", ":4"},
         BadEdit{"UnknownKey", "rules:\n  - name: x\n    message:\n      matchh: [a]\n",
-                ":4: rules[0].message.matchh: unknown key"},
+                ":4:7: rules[0] (x).message.matchh: unknown key"},
         BadEdit{"BadRegex", "rules:\n  - name: x\n    message:\n      match: ['(a)\\1']\n", ":4"},
         BadEdit{"TwoProblems", "rules:\n  - name: x\n    severity: loud\n    realert: soon\n",
-                ":4: rules[0].realert"}),
+                ":4:14: rules[0] (x).realert"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(ReloaderTest, BadEditLogsEveryProblem) {
   auto reloader = start(rule_file());
   test::write_in_place(rule_file(), "rules:\n  - name: x\n    severity: loud\n    realert: soon\n");
   ASSERT_TRUE(eventually([&] { return reloads(probe_.reload_error) == 1; }));
-  EXPECT_NE(log().find(rule_file().string() + ":3: rules[0].severity"), std::string::npos) << log();
-  EXPECT_NE(log().find(rule_file().string() + ":4: rules[0].realert"), std::string::npos) << log();
+  EXPECT_NE(log().find(rule_file().string() + ":3:15: rules[0] (x).severity"), std::string::npos) << log();
+  EXPECT_NE(log().find(rule_file().string() + ":4:14: rules[0] (x).realert"), std::string::npos) << log();
 }
 
 TEST_F(ReloaderTest, LaterValidEditRecovers) {
