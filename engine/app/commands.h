@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "app/signals.h"
 #include "gen/generator.h"
@@ -54,6 +55,12 @@ struct DemoCommand {
   std::string metrics_listen = "127.0.0.1:9464";
 };
 int demo_command(const DemoCommand& cmd, StopSignals& signals);
+
+// `klaxon rules check`: validate and compile rule files; every problem on stderr.
+struct RulesCheckCommand {
+  std::vector<std::string> paths;  // files or directories
+};
+int rules_check_command(const RulesCheckCommand& cmd);
 
 // `klaxon rules test`: backtest rule files against recorded events.
 struct RulesTestCommand {

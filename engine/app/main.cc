@@ -1,4 +1,5 @@
-// klaxon: a Kafka-native log alert engine. Subcommands: run, check, dev-kafka, generate, demo.
+// klaxon: a Kafka-native log alert engine. Subcommands: run, check, rules check|test,
+// dev-kafka, generate, demo.
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -24,6 +25,34 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand("check", "Validate a config and its rules, then exit");
   check_cmd->add_option("-c,--config", check.config_file, "config file (YAML)");
   check_cmd->add_option("--rules", check.rules_path, "rule file or directory");
+
+  auto* rules_cmd = app.add_subcommand("rules", "Work with rule files");
+  rules_cmd->require_subcommand(1);
+  RulesCheckCommand rules_check;
+  auto* rules_check_cmd =
+      rules_cmd->add_subcommand("check", "Validate and compile rule files (exit 2 on any error)");
+  rules_check_cmd->add_option("paths", rules_check.paths, "rule files or directories")->required();
+  RulesTestCommand rules_test;
+  auto* rules_test_cmd = rules_cmd->add_subcommand(
+      "test", "Backtest rules on recorded events: what would have fired, when, how often");
+  rules_test_cmd->add_option("rules", rules_test.rules_path, "rule file or directory")->required();
+  rules_test_cmd->add_option("-i,--input", rules_test.input,
+                             "NDJSON (or plain lines) file, - for stdin");
+  rules_test_cmd->add_flag("--plain", rules_test.plain,
+                           "lines are plain log lines; their time is read from their start");
+  rules_test_cmd->add_option("--from", rules_test.from, "skip events before this time");
+  rules_test_cmd->add_option("--to", rules_test.to, "skip events after this time; time runs to it");
+  rules_test_cmd->add_option("-t,--topic", rules_test.topic, "read this Kafka topic instead");
+  rules_test_cmd->add_option("-b,--bootstrap-servers", rules_test.bootstrap_servers, "Kafka");
+  rules_test_cmd->add_option("--from-offset", rules_test.from_offset, "per partition");
+  rules_test_cmd->add_option("--from-time", rules_test.from_time, "first record at or after");
+  rules_test_cmd->add_option("-c,--config", rules_test.config_file,
+                             "engine config (Kafka properties, alert and state options)");
+  rules_test_cmd->add_flag("--json", rules_test.json, "alerts as NDJSON documents");
+  rules_test_cmd->add_option("--stack-lines", rules_test.stack_lines, "stack lines shown per alert")
+      ->capture_default_str();
+  bool no_progress = false;
+  rules_test_cmd->add_flag("--no-progress", no_progress, "no progress bar on stderr");
 
   DevKafkaCommand dev;
   auto* dev_cmd = app.add_subcommand("dev-kafka", "Serve librdkafka's mock Kafka cluster");
@@ -73,6 +102,11 @@ int main(int argc, char** argv) {
   try {
     if (*run_cmd) return run_command(run, signals);
     if (*check_cmd) return check_command(check);
+    if (*rules_check_cmd) return rules_check_command(rules_check);
+    if (*rules_test_cmd) {
+      rules_test.progress = !no_progress;
+      return rules_test_command(rules_test, signals);
+    }
     if (*dev_cmd) return dev_kafka_command(dev, signals);
     if (*gen_cmd) return generate_command(gen, signals);
     if (*demo_cmd) return demo_command(demo, signals);

@@ -21,8 +21,8 @@ std::string escape_literal(std::string_view text) {
   std::string out;
   out.reserve(text.size() * 2);
   for (unsigned char c : text) {
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c >= 0x80;
+    bool plain =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
     if (plain) {
       out.push_back(static_cast<char>(c));
     } else {
@@ -43,11 +43,11 @@ struct PatternList {
 
   // `literal_api`: the text goes to hs_compile_lit_multi as is.
   void add(const Pattern& p, unsigned int id, bool som, bool literal_api) {
-    unsigned int f = kBaseFlags | (p.case_insensitive ? HS_FLAG_CASELESS : 0u) |
-                     (som ? HS_FLAG_SOM_LEFTMOST : 0u);
+    // Hyperscan allows SOM only without SINGLEMATCH; on_hit keeps a pattern's first match.
+    unsigned int f =
+        (som ? HS_FLAG_SOM_LEFTMOST : kBaseFlags) | (p.case_insensitive ? HS_FLAG_CASELESS : 0u);
     if (!literal_api) f |= HS_FLAG_MULTILINE;
-    expressions.push_back(p.literal && !literal_api ? escape_literal(p.expression)
-                                                    : p.expression);
+    expressions.push_back(p.literal && !literal_api ? escape_literal(p.expression) : p.expression);
     flags.push_back(f);
     ids.push_back(id);
     sources.push_back(&p);
@@ -69,14 +69,13 @@ bool try_compile(const PatternList& list, bool literal_api, hs_database_t** db,
     lens.push_back(e.size());
   }
   hs_compile_error_t* error = nullptr;
-  hs_error_t rc =
-      literal_api
-          ? hs_compile_lit_multi(ptrs.data(), list.flags.data(), list.ids.data(), lens.data(),
-                                 static_cast<unsigned int>(list.size()), HS_MODE_BLOCK, nullptr,
-                                 db, &error)
-          : hs_compile_multi(ptrs.data(), list.flags.data(), list.ids.data(),
-                             static_cast<unsigned int>(list.size()), HS_MODE_BLOCK, nullptr, db,
-                             &error);
+  hs_error_t rc = literal_api
+                      ? hs_compile_lit_multi(ptrs.data(), list.flags.data(), list.ids.data(),
+                                             lens.data(), static_cast<unsigned int>(list.size()),
+                                             HS_MODE_BLOCK, nullptr, db, &error)
+                      : hs_compile_multi(ptrs.data(), list.flags.data(), list.ids.data(),
+                                         static_cast<unsigned int>(list.size()), HS_MODE_BLOCK,
+                                         nullptr, db, &error);
   if (rc == HS_SUCCESS) return true;
   failure.message =
       error != nullptr && error->message != nullptr ? error->message : "compile failed";
@@ -135,8 +134,8 @@ void check_rule(const Rule& rule, size_t index_in_file, std::vector<Problem>& pr
     if (size > kMaxRuleDatabaseBytes)
       problems.push_back(Problem{
           rule.file, rule.line, rule_path(rule, index_in_file) + ".message",
-          "its patterns need a " + std::to_string(size >> 20) +
-              " MiB database, more than the " + std::to_string(kMaxRuleDatabaseBytes >> 20) +
+          "its patterns need a " + std::to_string(size >> 20) + " MiB database, more than the " +
+              std::to_string(kMaxRuleDatabaseBytes >> 20) +
               " MiB allowed per rule (look for large bounded repeats such as .{1,10000})"});
     return;
   }
@@ -154,9 +153,9 @@ void check_rule(const Rule& rule, size_t index_in_file, std::vector<Problem>& pr
     named = true;
   }
   if (!named)
-    problems.push_back(Problem{rule.file, rule.line, rule_path(rule, index_in_file) + ".message",
-                               "Hyperscan cannot compile its patterns together: " +
-                                   failure.message});
+    problems.push_back(
+        Problem{rule.file, rule.line, rule_path(rule, index_in_file) + ".message",
+                "Hyperscan cannot compile its patterns together: " + failure.message});
 }
 
 // The regex of a field condition, compiled alone.
@@ -323,6 +322,10 @@ int Matcher::on_hit(unsigned int id, unsigned long long from, unsigned long long
     s->from_[id] = from;
     s->to_[id] = to;
     s->set_.push_back(id);
+  } else if (from == s->from_[id] && to > s->to_[id]) {
+    // A SOM pattern reports every end of its match: keep the longest from the leftmost
+    // start, as a greedy regex engine would return.
+    s->to_[id] = to;
   }
   return 0;
 }
@@ -365,8 +368,7 @@ bool Matcher::field_holds(const FieldCondition& c, hs_database_t* regex, const E
   return true;
 }
 
-bool Matcher::selected(const Rule& rule, size_t index, const Event& event,
-                       Scratch& scratch) const {
+bool Matcher::selected(const Rule& rule, size_t index, const Event& event, Scratch& scratch) const {
   for (const auto& t : rule.tags_all)
     if (!event.has_tag(t)) return false;
   if (!rule.tags_any.empty()) {

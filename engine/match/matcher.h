@@ -1,6 +1,7 @@
 // Matcher: all message patterns of all rules compiled into one Hyperscan block-mode
-// database (HS_FLAG_SINGLEMATCH; HS_FLAG_SOM_LEFTMOST only for the match patterns of rules
-// grouped by the matched text). When every pattern is a literal the database is built with
+// database (HS_FLAG_SINGLEMATCH, except the match patterns of rules grouped by the matched
+// text, which need HS_FLAG_SOM_LEFTMOST instead; SOM costs speed and memory, so nothing
+// else uses it). When every pattern is a literal the database is built with
 // Hyperscan's literal API; otherwise literals are escaped into the regex database.
 //
 // Per event: an index on `filter.type` picks the rules that can apply (those naming the
@@ -61,12 +62,12 @@ class Matcher {
    private:
     friend class Matcher;
     hs_scratch_t* hs_ = nullptr;
-    std::vector<uint8_t> hits_;      // per pattern id: matched in the current scan
-    std::vector<uint64_t> from_;     // per pattern id: start of its match (SOM patterns)
-    std::vector<uint64_t> to_;       // per pattern id: end of its match
-    std::vector<uint32_t> set_;      // pattern ids set in hits_ by the current scan
-    std::vector<uint32_t> chosen_;   // rules selected by the current event, in order
-    const Matcher* owner_;           // the matcher whose databases hs_ was sized for
+    std::vector<uint8_t> hits_;     // per pattern id: matched in the current scan
+    std::vector<uint64_t> from_;    // per pattern id: start of its match (SOM patterns)
+    std::vector<uint64_t> to_;      // per pattern id: end of its match
+    std::vector<uint32_t> set_;     // pattern ids set in hits_ by the current scan
+    std::vector<uint32_t> chosen_;  // rules selected by the current event, in order
+    const Matcher* owner_;          // the matcher whose databases hs_ was sized for
     bool field_hit_ = false;
     uint64_t scans_ = 0;
   };

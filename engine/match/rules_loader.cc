@@ -1,11 +1,11 @@
 #include "match/rules_loader.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <initializer_list>
 #include <limits>
-#include <optional>
-#include <filesystem>
 #include <map>
+#include <optional>
 #include <system_error>
 
 #include "config/config.h"
@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 // Rule types ElastAlert knows that klaxon does not run: named so the message says "not
 // supported" rather than "unknown".
 constexpr std::string_view kElastAlertOnlyTypes[] = {
-    "change", "cardinality", "metric_aggregation", "spike_aggregation", "percentage_match",
-    "blacklist", "whitelist"};
+    "change",           "cardinality", "metric_aggregation", "spike_aggregation",
+    "percentage_match", "blacklist",   "whitelist"};
 
 struct TypeName {
   std::string_view name;
@@ -114,11 +114,11 @@ class RulesParser {
       if (name.IsDefined() && name.IsScalar() && valid_rule_name(name.Scalar()))
         path += " (" + name.Scalar() + ")";
     }
-    if (!r_.check_map(node, path,
-                      {"name", "description", "severity", "type", "filter", "message", "group_by",
-                       "query_key", "realert", "timeframe", "num_events", "threshold",
-                       "spike_height", "spike_type", "threshold_cur", "threshold_ref",
-                       "terms_window"}) &&
+    if (!r_.check_map(
+            node, path,
+            {"name", "description", "severity", "type", "filter", "message", "group_by",
+             "query_key", "realert", "timeframe", "num_events", "threshold", "spike_height",
+             "spike_type", "threshold_cur", "threshold_ref", "terms_window"}) &&
         !node.IsMap())
       return false;
     rule.file = r_.file();
@@ -148,7 +148,8 @@ class RulesParser {
     std::string name;
     if (!r_.get(node, "name", path, name)) return;
     if (!valid_rule_name(name)) {
-      r_.problem(n, key, "'" + name + "' is not a valid rule name (letters, digits, '_', '.', '-')");
+      r_.problem(n, key,
+                 "'" + name + "' is not a valid rule name (letters, digits, '_', '.', '-')");
       return;
     }
     rule.name = name;
@@ -223,8 +224,7 @@ class RulesParser {
 
   // `name: value`, `name: [values]` (equals one of them), or a map of operators.
   void parse_field_condition(const YAML::Node& fields, const YAML::Node& name_node,
-                             const YAML::Node& value, const std::string& fields_path,
-                             Rule& rule) {
+                             const YAML::Node& value, const std::string& fields_path, Rule& rule) {
     std::string name = name_node.Scalar();
     std::string key = YamlReader::join(fields_path, name);
     if (name.empty()) {
@@ -249,9 +249,9 @@ class RulesParser {
       return;
     }
     size_t before = r_.problems().size();
-    if (!r_.check_map(value, key,
-                      {"equals", "prefix", "regex", "case_insensitive", "exists", "gt", "gte",
-                       "lt", "lte"}))
+    if (!r_.check_map(
+            value, key,
+            {"equals", "prefix", "regex", "case_insensitive", "exists", "gt", "gte", "lt", "lte"}))
       return;
     get_selection(value, "equals", key, c.equals);
     get_selection(value, "prefix", key, c.prefixes);
@@ -260,8 +260,8 @@ class RulesParser {
       if (r_.get(value, "regex", key, expression)) {
         if (expression.empty())
           r_.problem(re, YamlReader::join(key, "regex"), "an empty regex matches everything");
-        c.regex = Pattern{expression, false, false, YamlReader::line_of(re),
-                          YamlReader::column_of(re)};
+        c.regex =
+            Pattern{expression, false, false, YamlReader::line_of(re), YamlReader::column_of(re)};
       }
     }
     bool ci = false;
@@ -404,11 +404,12 @@ class RulesParser {
       std::string key = YamlReader::join(path, p.key);
       if (given && !applies(p, rule.type)) {
         r_.problem(n, key,
-                   std::string(p.key) + " applies to " + type_list(p) + " rules only (this rule "
-                   "is of type " + std::string(to_string(rule.type)) + ")");
+                   std::string(p.key) + " applies to " + type_list(p) +
+                       " rules only (this rule "
+                       "is of type " +
+                       std::string(to_string(rule.type)) + ")");
       } else if (!given && p.required && applies(p, rule.type)) {
-        r_.problem(node, key,
-                   "is required for a " + std::string(to_string(rule.type)) + " rule");
+        r_.problem(node, key, "is required for a " + std::string(to_string(rule.type)) + " rule");
       }
     }
     const int64_t kMax = std::numeric_limits<int32_t>::max();
@@ -472,9 +473,10 @@ void parse_one(const std::string& text, const std::string& file,
   RulesParser parser(r, names);
   parser.parse_file(root, out.rules);
   // In the order of the file, as an editor shows them.
-  std::stable_sort(r.problems().begin(), r.problems().end(), [](const Problem& a, const Problem& b) {
-    return a.line != b.line ? a.line < b.line : a.column < b.column;
-  });
+  std::stable_sort(r.problems().begin(), r.problems().end(),
+                   [](const Problem& a, const Problem& b) {
+                     return a.line != b.line ? a.line < b.line : a.column < b.column;
+                   });
   problems.insert(problems.end(), r.problems().begin(), r.problems().end());
 }
 

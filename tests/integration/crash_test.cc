@@ -75,7 +75,8 @@ std::vector<std::pair<std::string, std::string>> traffic(uint64_t seed, int64_t 
 bool wait_metric(int port, const std::string& metric, double at_least, int seconds) {
   for (int i = 0; i < seconds * 10; ++i) {
     std::string body;
-    if (http_get(port, "/metrics", body) == 200 && metric_value(body, metric) >= at_least) return true;
+    if (http_get(port, "/metrics", body) == 200 && metric_value(body, metric) >= at_least)
+      return true;
     usleep(100'000);
   }
   return false;

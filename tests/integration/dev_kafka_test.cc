@@ -44,9 +44,8 @@ TEST(DevKafka, KcatSeesTopicsAndRoundTripsAMessage) {
   std::string meta = run("kcat -b " + bootstrap + " -L -t pay_log_topic 2>&1");
   EXPECT_NE(meta.find("3 brokers"), std::string::npos) << meta;
   EXPECT_NE(meta.find("topic \"pay_log_topic\" with 3 partitions"), std::string::npos) << meta;
-  std::string produced =
-      run("echo '{\"message\":\"hello from kcat\"}' | kcat -b " + bootstrap +
-          " -P -t pay_log_topic -p 1 2>&1");
+  std::string produced = run("echo '{\"message\":\"hello from kcat\"}' | kcat -b " + bootstrap +
+                             " -P -t pay_log_topic -p 1 2>&1");
   EXPECT_EQ(produced, "");
   std::string consumed =
       run("kcat -b " + bootstrap + " -C -t pay_log_topic -p 1 -o beginning -e -q 2>&1");

@@ -36,7 +36,8 @@ void KafkaCluster::produce(const std::string& topic,
                            const std::vector<std::pair<std::string, std::string>>& kv) {
   KafkaProducer producer(ProducerOptions{bootstrap(), {}, std::chrono::milliseconds(1), true});
   std::string error;
-  for (const auto& [k, v] : kv) ASSERT_TRUE(producer.produce(topic, k, v, {}, nullptr, &error)) << error;
+  for (const auto& [k, v] : kv)
+    ASSERT_TRUE(producer.produce(topic, k, v, {}, nullptr, &error)) << error;
   ASSERT_TRUE(producer.flush(std::chrono::seconds(30)));
   ASSERT_EQ(producer.failed_without_callback(), 0u);
 }
@@ -97,8 +98,8 @@ std::vector<Record> KafkaCluster::read(const std::string& topic, size_t count,
         const char* name;
         const void* value;
         size_t size;
-        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) ==
-                           RD_KAFKA_RESP_ERR_NO_ERROR;
+        for (size_t i = 0;
+             rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
              ++i)
           r.headers[name] = std::string(static_cast<const char*>(value), size);
       }

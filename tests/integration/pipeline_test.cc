@@ -10,10 +10,10 @@
 
 #include "alert/alert.h"
 #include "core/time.h"
-#include "source/producer.h"
 #include "decode/decoder.h"
 #include "gen/generator.h"
 #include "integration/harness.h"
+#include "source/producer.h"
 
 namespace klaxon::testing {
 namespace {
@@ -187,12 +187,15 @@ TEST(Pipeline, RealertAfterWindowCarriesSuppressedCount) {
                                   R"(","@timestamp":")" + ts + R"(","type":"x"})");
   }
   // One partition keeps event-time order for this test.
-  KafkaProducer producer(ProducerOptions{kafka.bootstrap(), {}, std::chrono::milliseconds(1), true});
+  KafkaProducer producer(
+      ProducerOptions{kafka.bootstrap(), {}, std::chrono::milliseconds(1), true});
   std::string err;
-  for (auto& [k, v] : records) ASSERT_TRUE(producer.produce("pay_log_topic", k, v, {}, nullptr, &err, 0));
+  for (auto& [k, v] : records)
+    ASSERT_TRUE(producer.produce("pay_log_topic", k, v, {}, nullptr, &err, 0));
   ASSERT_TRUE(producer.flush(seconds(10)));
   RunningEngine run(config);
-  ASSERT_TRUE(run.wait([](const PipelineStats& s) { return s.events >= 8 && s.alerts_delivered >= 2; }));
+  ASSERT_TRUE(
+      run.wait([](const PipelineStats& s) { return s.events >= 8 && s.alerts_delivered >= 2; }));
   run.stop();
   auto alerts = parse_alerts(kafka.read_all("pay_alerts"));
   ASSERT_EQ(alerts.size(), 2u);

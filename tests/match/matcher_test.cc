@@ -330,3 +330,147 @@ TEST_F(PayRules, InfoLineMatchesNothing) {
 
 }  // namespace
 }  // namespace klaxon
+
+namespace klaxon {
+namespace {
+
+Event with_fields(std::vector<Field> fields, std::string_view message = "x") {
+  Event e;
+  e.message = message;
+  e.type = "pay-biz";
+  e.fields = std::move(fields);
+  return e;
+}
+
+std::vector<std::string> names_of(const Matcher& m, Matcher::Scratch& s, const Event& e) {
+  std::vector<Match> out;
+  m.match(e, s, out);
+  std::vector<std::string> names;
+  for (const auto& x : out) names.push_back(m.rules()[x.rule_index].name);
+  return names;
+}
+
+TEST(MatcherFields, EveryOperator) {
+  auto m = Matcher::compile(parse_rules(R"(rules:
+  - name: prefix
+    filter: {fields: {logger: {prefix: [com.pay., com.order.]}}}
+  - name: regex
+    filter: {fields: {agent: {regex: '^curl/\d+$', case_insensitive: true}}}
+  - name: exists
+    filter: {fields: {trace_id: {exists: true}}}
+  - name: absent
+    filter: {fields: {trace_id: {exists: false}}}
+  - name: server-error
+    filter: {fields: {status: {gte: 500, lt: 600}}}
+  - name: equals
+    filter: {fields: {env: [prod, staging]}}
+)",
+                                        "rules.yaml"));
+  Matcher::Scratch s(*m);
+  using N = std::vector<std::string>;
+  EXPECT_EQ(names_of(*m, s, with_fields({{"logger", "com.pay.PayService"}})),
+            (N{"prefix", "absent"}));
+  EXPECT_EQ(names_of(*m, s, with_fields({{"logger", "org.pay.X"}})), N{"absent"});
+  EXPECT_EQ(names_of(*m, s, with_fields({{"agent", "CURL/7"}})), (N{"regex", "absent"}));
+  EXPECT_EQ(names_of(*m, s, with_fields({{"agent", "curl/7 extra"}})), N{"absent"}) << "anchored";
+  EXPECT_EQ(names_of(*m, s, with_fields({{"trace_id", ""}})), N{"exists"}) << "empty is present";
+  EXPECT_EQ(names_of(*m, s, with_fields({{"status", "503"}})), (N{"absent", "server-error"}));
+  EXPECT_EQ(names_of(*m, s, with_fields({{"status", "5.0e2"}})), (N{"absent", "server-error"}));
+  EXPECT_EQ(names_of(*m, s, with_fields({{"status", "600"}})), N{"absent"}) << "lt is strict";
+  EXPECT_EQ(names_of(*m, s, with_fields({{"status", "oops"}})), N{"absent"}) << "not a number";
+  EXPECT_EQ(names_of(*m, s, with_fields({{"env", "staging"}})), (N{"absent", "equals"}));
+  EXPECT_EQ(names_of(*m, s, with_fields({})), N{"absent"}) << "missing fields fail the others";
+}
+
+TEST(MatcherFields, BadFieldRegexIsNamed) {
+  try {
+    Matcher::compile(parse_rules(
+        "rules:\n  - name: a\n    filter:\n      fields:\n        ua: {regex: '(?<=x)y'}\n",
+        "rules.yaml"));
+    FAIL() << "compiled";
+  } catch (const LoadError& e) {
+    EXPECT_STREQ(e.what(),
+                 "rules.yaml:5:21: rules[0] (a).filter.fields.ua.regex: Hyperscan rejects pattern "
+                 "'(?<=x)y': Zero-width assertions are not supported.");
+  }
+}
+
+TEST(MatcherPatterns, LiteralsMatchAsWrittenInBothDatabaseKinds) {
+  auto literal_only = Matcher::compile(parse_rules(R"(rules:
+  - name: lit
+    message: {match: [{literal: 'a.b*c (x)'}, {literal: 'OOM', case_insensitive: true}]}
+)",
+                                                   "rules.yaml"));
+  EXPECT_TRUE(literal_only->literal_database());
+  auto mixed = Matcher::compile(parse_rules(R"(rules:
+  - name: lit
+    message: {match: [{literal: 'a.b*c (x)'}, {literal: 'OOM', case_insensitive: true}]}
+  - name: re
+    message: {match: ['^never$']}
+)",
+                                            "rules.yaml"));
+  EXPECT_FALSE(mixed->literal_database());
+  for (const auto& m : {literal_only, mixed}) {
+    Matcher::Scratch s(*m);
+    using N = std::vector<std::string>;
+    EXPECT_EQ(names_of(*m, s, make_event("see a.b*c (x) here")), N{"lit"});
+    EXPECT_EQ(names_of(*m, s, make_event("aXbbbc (x)")), N{}) << "no regex meaning";
+    EXPECT_EQ(names_of(*m, s, make_event("java.lang.oom")), N{"lit"});
+  }
+}
+
+TEST(MatcherPatterns, GroupByMatchKeysOnTheMatchedText) {
+  auto m = Matcher::compile(parse_rules(R"(rules:
+  - name: by-code
+    message: {match: ['code=[A-Z_]+']}
+    group_by: match
+)",
+                                        "rules.yaml"));
+  Matcher::Scratch s(*m);
+  std::vector<Match> out;
+  m->match(make_event("pay-failure code=CHANNEL_TIMEOUT orderId=1"), s, out);
+  m->match(make_event("pay-failure code=INSUFFICIENT_FUNDS"), s, out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].group_key, "code=CHANNEL_TIMEOUT");
+  EXPECT_EQ(out[1].group_key, "code=INSUFFICIENT_FUNDS");
+}
+
+// The type index must select exactly what checking every rule would: random rule sets,
+// random events, an independent brute-force answer.
+TEST(MatcherIndex, SameAnswersAsCheckingEveryRule) {
+  const char* types[] = {"pay-biz", "pay-debug", "nginx", "order"};
+  const char* words[] = {"ERROR", "timeout", "refund", "OOM"};
+  const char* tags[] = {"exception_stack", "canary"};
+  std::srand(17);
+  RuleSet set;
+  for (int i = 0; i < 200; ++i) {
+    Rule r;
+    r.name = "r" + std::to_string(i);
+    for (const char* t : types)
+      if (std::rand() % 4 == 0) r.types.push_back(t);
+    if (std::rand() % 3 == 0) r.tags_none.push_back(tags[std::rand() % 2]);
+    if (std::rand() % 2 == 0) r.match.push_back(Pattern{words[std::rand() % 4], true, false, 1, 1});
+    set.rules.push_back(std::move(r));
+  }
+  auto m = Matcher::compile(set);
+  Matcher::Scratch s(*m);
+  for (int n = 0; n < 500; ++n) {
+    std::string message = std::string(words[std::rand() % 4]) + " " + words[std::rand() % 4];
+    Event e;
+    e.message = message;
+    e.type = std::rand() % 5 == 0 ? "unknown-type" : types[std::rand() % 4];
+    if (std::rand() % 2) e.tags.push_back(tags[std::rand() % 2]);
+    std::vector<std::string> want;
+    for (const Rule& r : set.rules) {
+      bool type_ok =
+          r.types.empty() || std::find(r.types.begin(), r.types.end(), e.type) != r.types.end();
+      bool tags_ok = r.tags_none.empty() || !e.has_tag(r.tags_none[0]);
+      bool text_ok = r.match.empty() || message.find(r.match[0].expression) != std::string::npos;
+      if (type_ok && tags_ok && text_ok) want.push_back(r.name);
+    }
+    ASSERT_EQ(names_of(*m, s, e), want) << "event " << n << ": " << e.type << " " << message;
+  }
+}
+
+}  // namespace
+}  // namespace klaxon

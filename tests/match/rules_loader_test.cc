@@ -192,8 +192,8 @@ TEST(RulesLoader, BadDuration) {
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    type: frequency\n    num_events: 3\n"
                         "    timeframe: 0s\n"),
             "rules.yaml:5:16: rules[0] (a).timeframe: must be longer than 0");
-  EXPECT_EQ(parse_rules("rules:\n  - name: a\n    realert: 0s\n", "r.yaml").rules[0].realert.count(),
-            0)
+  EXPECT_EQ(
+      parse_rules("rules:\n  - name: a\n    realert: 0s\n", "r.yaml").rules[0].realert.count(), 0)
       << "realert 0: never suppress";
 }
 
@@ -205,8 +205,7 @@ TEST(RulesLoader, GroupByAndQueryKeyTogether) {
 
 TEST(RulesLoader, RulesMustBeAList) {
   EXPECT_EQ(problems_of("rules:\n  name: a\n"), "rules.yaml:2:3: rules: must be a list of rules");
-  EXPECT_EQ(problems_of("- name: a\n"),
-            "rules.yaml:1:1: (top level): must be a map of key: value");
+  EXPECT_EQ(problems_of("- name: a\n"), "rules.yaml:1:1: (top level): must be a map of key: value");
   EXPECT_EQ(problems_of(""),
             "rules.yaml: rules: is required: the file must be a map with a `rules:` list");
 }
@@ -366,6 +365,173 @@ TEST(RulesLoader, PayRulesLoad) {
   EXPECT_EQ(stack.group_by, GroupBy::fingerprint);
   EXPECT_EQ(stack.realert, std::chrono::minutes(5));
   EXPECT_TRUE(set.extra_fields().empty());
+}
+
+}  // namespace
+}  // namespace klaxon
+
+namespace klaxon {
+namespace {
+
+TEST(RulesLoaderTypes, ReadsEveryTypeAndItsParameters) {
+  RuleSet set = parse_rules(R"(rules:
+  - name: burst
+    type: frequency
+    num_events: 20
+    timeframe: 5m
+    realert: 10m
+  - name: stopped
+    type: flatline
+    threshold: 3
+    timeframe: 2m
+    realert: 0s
+  - name: surge
+    type: spike
+    spike_height: 2.5
+    spike_type: both
+    timeframe: 10m
+    threshold_cur: 5
+    threshold_ref: 0
+  - name: fresh-bug
+    type: new_term
+    group_by: fingerprint
+    terms_window: 7d
+  - name: defaults
+    type: spike
+    spike_height: 3
+    timeframe: 1h
+)",
+                            "rules.yaml");
+  ASSERT_EQ(set.rules.size(), 5u);
+  const Rule& f = set.rules[0];
+  EXPECT_EQ(f.type, RuleType::frequency);
+  EXPECT_EQ(f.num_events, 20);
+  EXPECT_EQ(f.timeframe, std::chrono::minutes(5));
+  EXPECT_EQ(f.realert, std::chrono::minutes(10));
+  const Rule& fl = set.rules[1];
+  EXPECT_EQ(fl.type, RuleType::flatline);
+  EXPECT_EQ(fl.threshold, 3);
+  EXPECT_EQ(fl.realert.count(), 0);
+  const Rule& s = set.rules[2];
+  EXPECT_EQ(s.type, RuleType::spike);
+  EXPECT_DOUBLE_EQ(s.spike_height, 2.5);
+  EXPECT_EQ(s.spike_type, SpikeDirection::both);
+  EXPECT_EQ(s.threshold_cur, 5);
+  EXPECT_EQ(s.threshold_ref, 0);
+  const Rule& n = set.rules[3];
+  EXPECT_EQ(n.type, RuleType::new_term);
+  EXPECT_EQ(n.terms_window, std::chrono::hours(24 * 7));
+  const Rule& d = set.rules[4];
+  EXPECT_EQ(d.spike_type, SpikeDirection::up);
+  EXPECT_EQ(d.threshold_cur, 0);
+  EXPECT_EQ(d.threshold_ref, 1);
+  EXPECT_EQ(Rule().terms_window, std::chrono::hours(24 * 30)) << "new_term's default";
+}
+
+TEST(RulesLoaderTypes, MissingAndMisplacedParametersAreNamed) {
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    type: frequency\n    timeframe: 5m\n"),
+            "rules.yaml:2:5: rules[0] (a).num_events: is required for a frequency rule");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    num_events: 5\n"),
+            "rules.yaml:3:17: rules[0] (a).num_events: num_events applies to frequency rules "
+            "only (this rule is of type any)");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    type: new_term\n    timeframe: 5m\n"),
+            "rules.yaml:4:16: rules[0] (a).timeframe: timeframe applies to frequency, flatline, "
+            "spike rules only (this rule is of type new_term)");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    type: spike\n    timeframe: 5m\n"
+                        "    spike_height: 1\n    spike_type: sideways\n"),
+            "rules.yaml:5:19: rules[0] (a).spike_height: must be a ratio above 1 (e.g. 3: three "
+            "times the previous window)\n"
+            "rules.yaml:6:17: rules[0] (a).spike_type: 'sideways' is not up, down or both");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    type: flatline\n    timeframe: 5m\n"
+                        "    threshold: 0\n"),
+            "rules.yaml:5:16: rules[0] (a).threshold: must be between 1 and 2147483647");
+}
+
+TEST(RulesLoaderFields, ReadsEveryOperator) {
+  RuleSet set = parse_rules(R"(rules:
+  - name: a
+    filter:
+      fields:
+        env: prod
+        region: [cn-east, cn-north]
+        logger: {prefix: [com.pay., com.order.]}
+        agent: {regex: 'curl/\d+', case_insensitive: true}
+        trace_id: {exists: true}
+        debug: {exists: false}
+        status: {gte: 500, lt: 600}
+        cost: {gt: 0.5, lte: 2}
+        stage: {equals: [canary]}
+)",
+                            "rules.yaml");
+  const auto& f = set.rules[0].fields;
+  ASSERT_EQ(f.size(), 9u);
+  EXPECT_EQ(f[0].equals, std::vector<std::string>{"prod"});
+  EXPECT_EQ(f[1].equals, (std::vector<std::string>{"cn-east", "cn-north"}));
+  EXPECT_EQ(f[2].prefixes, (std::vector<std::string>{"com.pay.", "com.order."}));
+  ASSERT_TRUE(f[3].regex);
+  EXPECT_EQ(f[3].regex->expression, "curl/\\d+");
+  EXPECT_TRUE(f[3].regex->case_insensitive);
+  EXPECT_EQ(f[3].regex->line, 8);
+  EXPECT_EQ(f[4].exists, std::optional<bool>(true));
+  EXPECT_EQ(f[5].exists, std::optional<bool>(false));
+  EXPECT_EQ(f[6].gte, std::optional<double>(500));
+  EXPECT_EQ(f[6].lt, std::optional<double>(600));
+  EXPECT_FALSE(f[6].gt);
+  EXPECT_EQ(f[7].gt, std::optional<double>(0.5));
+  EXPECT_EQ(f[7].lte, std::optional<double>(2));
+  EXPECT_EQ(f[8].equals, std::vector<std::string>{"canary"});
+  EXPECT_EQ(set.extra_fields(),
+            (std::vector<std::string>{"env", "region", "logger", "agent", "trace_id", "debug",
+                                      "status", "cost", "stage"}));
+}
+
+TEST(RulesLoaderFields, BadOperatorsAreNamed) {
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    filter:\n      fields:\n"
+                        "        status: {above: 3}\n"),
+            "rules.yaml:5:18: rules[0] (a).filter.fields.status.above: unknown key (allowed: "
+            "equals, prefix, regex, case_insensitive, exists, gt, gte, lt, lte)");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    filter:\n      fields:\n"
+                        "        status: {gte: high}\n"),
+            "rules.yaml:5:23: rules[0] (a).filter.fields.status.gte: must be a number");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    filter:\n      fields:\n"
+                        "        trace: {exists: false, prefix: x}\n"),
+            "rules.yaml:5:16: rules[0] (a).filter.fields.trace: exists: false cannot be combined "
+            "with other operators");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    filter:\n      fields:\n"
+                        "        env: {case_insensitive: true}\n"),
+            "rules.yaml:5:33: rules[0] (a).filter.fields.env.case_insensitive: applies to `regex` "
+            "only");
+}
+
+TEST(RulesLoaderPatterns, LiteralAndRegexItemsWithTheirOwnCase) {
+  RuleSet set = parse_rules(R"(rules:
+  - name: a
+    message:
+      case_insensitive: true
+      match: ['\bERROR\b', {literal: 'a.b*c'}, {regex: 'x+', case_insensitive: false}]
+      exclude: {literal: 'Broken pipe'}
+    group_by: match
+)",
+                            "rules.yaml");
+  const Rule& r = set.rules[0];
+  ASSERT_EQ(r.match.size(), 3u);
+  EXPECT_FALSE(r.match[0].literal);
+  EXPECT_TRUE(r.match[0].case_insensitive);
+  EXPECT_TRUE(r.match[1].literal);
+  EXPECT_EQ(r.match[1].expression, "a.b*c");
+  EXPECT_TRUE(r.match[1].case_insensitive);
+  EXPECT_FALSE(r.match[2].case_insensitive);
+  EXPECT_EQ(r.match[2].column, 48);
+  ASSERT_EQ(r.exclude.size(), 1u);
+  EXPECT_TRUE(r.exclude[0].literal);
+  EXPECT_EQ(r.group_by, GroupBy::match_text);
+  EXPECT_EQ(
+      problems_of("rules:\n  - name: a\n    message:\n      match: [{literal: x, regex: y}]\n"),
+      "rules.yaml:4:15: rules[0] (a).message.match[0]: give exactly one of `regex` and "
+      "`literal`");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    group_by: match\n"),
+            "rules.yaml:3:15: rules[0] (a).group_by: group_by: match needs at least one "
+            "message.match pattern");
 }
 
 }  // namespace

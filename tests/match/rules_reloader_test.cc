@@ -219,8 +219,10 @@ TEST_F(ReloaderTest, BadEditLogsEveryProblem) {
   auto reloader = start(rule_file());
   test::write_in_place(rule_file(), "rules:\n  - name: x\n    severity: loud\n    realert: soon\n");
   ASSERT_TRUE(eventually([&] { return reloads(probe_.reload_error) == 1; }));
-  EXPECT_NE(log().find(rule_file().string() + ":3:15: rules[0] (x).severity"), std::string::npos) << log();
-  EXPECT_NE(log().find(rule_file().string() + ":4:14: rules[0] (x).realert"), std::string::npos) << log();
+  EXPECT_NE(log().find(rule_file().string() + ":3:15: rules[0] (x).severity"), std::string::npos)
+      << log();
+  EXPECT_NE(log().find(rule_file().string() + ":4:14: rules[0] (x).realert"), std::string::npos)
+      << log();
 }
 
 TEST_F(ReloaderTest, LaterValidEditRecovers) {
