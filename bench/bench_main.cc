@@ -48,8 +48,12 @@ int main(int argc, char** argv) {
     payloads.push_back(gen.next(1795515330000 + static_cast<int64_t>(i)).payload);
     bytes += payloads.back().size();
   }
+  auto compile_started = std::chrono::steady_clock::now();
   auto matcher = Matcher::compile(load_rules(rules_path));
-  Decoder decoder(DecodeOptions{1 << 20, matcher->rule_set().extra_fields()});
+  double compile_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                                compile_started)
+                          .count();
+  Decoder decoder(DecodeOptions{1 << 20, matcher->rule_set().extra_fields(), false});
   Matcher::Scratch scratch(*matcher);
   Event event;
   std::vector<Match> matches;
@@ -76,11 +80,11 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"events\":%llu,\"seconds\":%.3f,\"events_per_s\":%.0f,\"mb_per_s\":%.1f,"
       "\"cpu_s_per_million\":%.3f,\"avg_event_bytes\":%.0f,\"rules\":%zu,\"patterns\":%zu,"
-      "\"matches\":%llu,\"invalid\":%llu}\n",
+      "\"matches\":%llu,\"invalid\":%llu,\"compile_ms\":%.1f,\"database_bytes\":%zu}\n",
       static_cast<unsigned long long>(processed), elapsed, static_cast<double>(processed) / elapsed,
       static_cast<double>(bytes) * passes / elapsed / 1e6, cpu / static_cast<double>(processed) * 1e6,
       static_cast<double>(bytes) / static_cast<double>(payloads.size()), matcher->rules().size(),
       matcher->pattern_count(), static_cast<unsigned long long>(matched),
-      static_cast<unsigned long long>(invalid));
+      static_cast<unsigned long long>(invalid), compile_ms, matcher->database_bytes());
   return 0;
 }

@@ -265,17 +265,25 @@ std::shared_ptr<const Matcher> Matcher::compile(RuleSet rules) {
 
 void Matcher::build_index() {
   const auto& all = rules_.rules;
-  for (size_t i = 0; i < all.size(); ++i)
-    for (const auto& t : all[i].types) by_type_.try_emplace(t);
+  has_conditions_.resize(all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Rule& r = all[i];
+    has_conditions_[i] =
+        !r.tags_all.empty() || !r.tags_any.empty() || !r.tags_none.empty() || !r.fields.empty();
+    for (const auto& t : r.types) by_type_.try_emplace(t);
+  }
+  auto add = [&](Candidates& c, uint32_t i) {
+    std::vector<uint32_t>& list = ranges_[i].match_end == ranges_[i].first ? c.patternless
+                                  : has_conditions_[i]                     ? c.filtered
+                                                                           : c.by_type_only;
+    if (list.empty() || list.back() != i) list.push_back(i);
+  };
   for (uint32_t i = 0; i < all.size(); ++i) {
     if (all[i].types.empty()) {
-      untyped_.push_back(i);
-      for (auto& [type, list] : by_type_) list.push_back(i);
+      add(untyped_, i);
+      for (auto& [type, candidates] : by_type_) add(candidates, i);
     } else {
-      for (const auto& t : all[i].types) {
-        auto& list = by_type_[t];
-        if (list.empty() || list.back() != i) list.push_back(i);
-      }
+      for (const auto& t : all[i].types) add(by_type_[t], i);
     }
   }
 }
@@ -304,10 +312,11 @@ Matcher::Scratch::Scratch(const Matcher& m) : owner_(&m) {
   for (const auto& per_rule : m.field_regex_)
     for (const hs_database_t* db : per_rule) grow(db);
   hits_.assign(m.pattern_count(), 0);
+  seen_.assign(m.rules().size(), 0);
+  hit_rules_.reserve(m.rules().size());
   from_.assign(m.pattern_count(), 0);
   to_.assign(m.pattern_count(), 0);
   set_.reserve(m.pattern_count());
-  chosen_.reserve(m.rules().size());
 }
 
 Matcher::Scratch::~Scratch() {
@@ -409,21 +418,44 @@ std::string Matcher::group_key(const Rule& rule, size_t index, const Event& even
   return rule.name;
 }
 
+bool Matcher::applies_to_type(const Rule& rule, std::string_view type) const {
+  if (rule.types.empty()) return true;
+  for (const auto& t : rule.types)
+    if (t == type) return true;
+  return false;
+}
+
+bool Matcher::vetoed(size_t index, const Scratch& scratch) const {
+  const PatternRange& r = ranges_[index];
+  for (uint32_t id = r.match_end; id < r.end; ++id)
+    if (scratch.hits_[id] != 0) return true;
+  return false;
+}
+
 void Matcher::match(const Event& event, Scratch& scratch, std::vector<Match>& out) const {
   const auto& all = rules_.rules;
   if (scratch.owner_ != this)
     throw std::logic_error("Matcher::match: the scratch was made for another matcher");
-
   auto typed = by_type_.find(event.type);
-  const std::vector<uint32_t>& candidates = typed != by_type_.end() ? typed->second : untyped_;
-  bool scan = false;
-  scratch.chosen_.clear();
-  for (uint32_t i : candidates) {
+  const Candidates& c = typed != by_type_.end() ? typed->second : untyped_;
+
+  // Scan only when a selected rule needs it: one with match patterns (selected by type
+  // alone, or the first whose conditions hold), or a selected rule with only excludes.
+  bool scan = !c.by_type_only.empty();
+  for (size_t k = 0; !scan && k < c.filtered.size(); ++k)
+    scan = selected(all[c.filtered[k]], c.filtered[k], event, scratch);
+  size_t first_out = out.size();
+  // Rules without match patterns: every selected event matches, unless an exclude hits.
+  for (uint32_t i : c.patternless) {
     if (!selected(all[i], i, event, scratch)) continue;
-    scratch.chosen_.push_back(i);
-    scan = scan || ranges_[i].end > ranges_[i].first;
+    if (ranges_[i].end > ranges_[i].first) scan = true;
+    out.push_back(Match{i, {}});
   }
-  if (scratch.chosen_.empty()) return;
+  if (!scan) {
+    for (size_t k = first_out; k < out.size(); ++k)
+      out[k].group_key = group_key(all[out[k].rule_index], out[k].rule_index, event, scratch);
+    return;
+  }
 
   // Clears exactly the hits this scan set, also when the scan fails or group_key() throws.
   struct ResetHits {
@@ -433,26 +465,45 @@ void Matcher::match(const Event& event, Scratch& scratch, std::vector<Match>& ou
       s.set_.clear();
     }
   } reset{scratch};
-  if (scan) {
-    static constexpr char kEmpty[] = "";
-    const char* data = event.message.empty() ? kEmpty : event.message.data();
-    size_t size = std::min<size_t>(event.message.size(), std::numeric_limits<unsigned int>::max());
-    ++scratch.scans_;
-    hs_error_t rc = hs_scan(db_, data, static_cast<unsigned int>(size), 0, scratch.hs_,
-                            &Matcher::on_hit, &scratch);
-    if (rc != HS_SUCCESS)
-      throw std::runtime_error("Hyperscan scan failed with error " + std::to_string(rc));
-  }
+  static constexpr char kEmpty[] = "";
+  const char* data = event.message.empty() ? kEmpty : event.message.data();
+  size_t size = std::min<size_t>(event.message.size(), std::numeric_limits<unsigned int>::max());
+  ++scratch.scans_;
+  hs_error_t rc = hs_scan(db_, data, static_cast<unsigned int>(size), 0, scratch.hs_,
+                          &Matcher::on_hit, &scratch);
+  if (rc != HS_SUCCESS)
+    throw std::runtime_error("Hyperscan scan failed with error " + std::to_string(rc));
 
-  for (uint32_t i : scratch.chosen_) {
-    const PatternRange& r = ranges_[i];
-    bool hit = r.match_end == r.first;  // no match patterns: every selected event
-    for (uint32_t id = r.first; !hit && id < r.match_end; ++id) hit = scratch.hits_[id] != 0;
-    bool vetoed = false;
-    for (uint32_t id = r.match_end; hit && !vetoed && id < r.end; ++id)
-      vetoed = scratch.hits_[id] != 0;
-    if (hit && !vetoed) out.push_back(Match{i, group_key(all[i], i, event, scratch)});
+  // Patternless rules an exclude vetoed drop out.
+  size_t kept = first_out;
+  for (size_t k = first_out; k < out.size(); ++k)
+    if (!vetoed(out[k].rule_index, scratch)) out[kept++] = std::move(out[k]);
+  out.resize(kept);
+  // Rules whose match patterns hit: the rest cannot match, whatever they select.
+  if (++scratch.event_number_ == 0) {  // wrapped: forget every mark
+    std::fill(scratch.seen_.begin(), scratch.seen_.end(), 0);
+    scratch.event_number_ = 1;
   }
+  scratch.hit_rules_.clear();
+  for (uint32_t id : scratch.set_) {
+    if (pattern_exclude_[id]) continue;
+    uint32_t i = pattern_rule_[id];
+    if (scratch.seen_[i] == scratch.event_number_) continue;
+    scratch.seen_[i] = scratch.event_number_;
+    scratch.hit_rules_.push_back(i);
+  }
+  for (uint32_t i : scratch.hit_rules_) {
+    const Rule& rule = all[i];
+    if (!applies_to_type(rule, event.type)) continue;
+    if (has_conditions_[i] && !selected(rule, i, event, scratch)) continue;
+    if (vetoed(i, scratch)) continue;
+    out.push_back(Match{i, {}});
+  }
+  // In rule order, as the rules are written.
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first_out), out.end(),
+            [](const Match& a, const Match& b) { return a.rule_index < b.rule_index; });
+  for (size_t k = first_out; k < out.size(); ++k)
+    out[k].group_key = group_key(all[out[k].rule_index], out[k].rule_index, event, scratch);
 }
 
 }  // namespace klaxon

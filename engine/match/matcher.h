@@ -5,9 +5,12 @@
 // Hyperscan's literal API; otherwise literals are escaped into the regex database.
 //
 // Per event: an index on `filter.type` picks the rules that can apply (those naming the
-// event's type, and those naming none), then tags and field conditions select among them,
-// and only then is the message scanned, once, if some selected rule has patterns. Pattern
-// ids map back to (rule, match|exclude). Field regexes have a small database each.
+// event's type, and those naming none). The message is scanned, once, only when some of
+// them is selected and has patterns (tags and field conditions are checked before the
+// scan as far as needed to know that). After the scan only the rules whose patterns hit,
+// and the rules without match patterns, are looked at: the cost per event follows the
+// hits, not the number of rules. Pattern ids map back to (rule, match|exclude). Field
+// regexes have a small database each.
 //
 // Thread: a compiled Matcher is immutable and may be shared by threads; each thread
 // brings its own Scratch. compile() may take long for big rule sets: call it off the
@@ -62,12 +65,14 @@ class Matcher {
    private:
     friend class Matcher;
     hs_scratch_t* hs_ = nullptr;
-    std::vector<uint8_t> hits_;     // per pattern id: matched in the current scan
-    std::vector<uint64_t> from_;    // per pattern id: start of its match (SOM patterns)
-    std::vector<uint64_t> to_;      // per pattern id: end of its match
-    std::vector<uint32_t> set_;     // pattern ids set in hits_ by the current scan
-    std::vector<uint32_t> chosen_;  // rules selected by the current event, in order
-    const Matcher* owner_;          // the matcher whose databases hs_ was sized for
+    std::vector<uint8_t> hits_;        // per pattern id: matched in the current scan
+    std::vector<uint64_t> from_;       // per pattern id: start of its match (SOM patterns)
+    std::vector<uint64_t> to_;         // per pattern id: end of its match
+    std::vector<uint32_t> set_;        // pattern ids set in hits_ by the current scan
+    std::vector<uint32_t> hit_rules_;  // rules with a match-pattern hit in the current scan
+    std::vector<uint32_t> seen_;       // per rule: the event number it was last listed for
+    uint32_t event_number_ = 0;
+    const Matcher* owner_;  // the matcher whose databases hs_ was sized for
     bool field_hit_ = false;
     uint64_t scans_ = 0;
   };
@@ -85,7 +90,14 @@ class Matcher {
 
  private:
   Matcher() = default;
+  struct Candidates {
+    std::vector<uint32_t> by_type_only;  // rules with match patterns and no other selection
+    std::vector<uint32_t> filtered;      // rules with match patterns and tag/field conditions
+    std::vector<uint32_t> patternless;   // rules without match patterns
+  };
   void build_index();
+  bool applies_to_type(const Rule& rule, std::string_view type) const;
+  bool vetoed(size_t index, const Scratch& scratch) const;
   bool selected(const Rule& rule, size_t index, const Event& event, Scratch& scratch) const;
   bool field_holds(const FieldCondition& c, hs_database_t* regex, const Event& event,
                    Scratch& scratch) const;
@@ -110,10 +122,11 @@ class Matcher {
   std::vector<PatternRange> ranges_;
   // Per rule, per field condition: its regex database, or null.
   std::vector<std::vector<hs_database_t*>> field_regex_;
-  // Rules to consider by event type: each list holds the rules naming that type and those
-  // naming none, in rule order; `untyped_` serves the types no rule names.
-  std::map<std::string, std::vector<uint32_t>, std::less<>> by_type_;
-  std::vector<uint32_t> untyped_;
+  // Rules to consider by event type: the rules naming that type and those naming none, in
+  // rule order; `untyped_` serves the types no rule names.
+  std::map<std::string, Candidates, std::less<>> by_type_;
+  Candidates untyped_;
+  std::vector<uint8_t> has_conditions_;  // per rule: tags or field conditions to check
 };
 
 }  // namespace klaxon
