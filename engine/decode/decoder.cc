@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "core/log_time.h"
 #include "core/time.h"
 
 namespace klaxon {
@@ -574,6 +575,8 @@ DecodeError Decoder::decode_plain(size_t length, Event& event) {
   }
   event.structured = false;
   event.message = line;
+  // The line's own time when it starts with one (the Kafka timestamp is when it was shipped).
+  if (auto t = find_log_timestamp_ms(line)) event.timestamp_ms = *t;
   return DecodeError::none;
 }
 

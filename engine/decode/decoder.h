@@ -2,7 +2,8 @@
 //
 // Logstash JSON objects give message, @timestamp, type, tags, host, path and the extra
 // top-level fields rules name. A record that is not a JSON object (Logstash's plain codec)
-// is still an event: its whole text is the message. Records that cannot be trusted are
+// is still an event: its whole text is the message, and its time the timestamp it starts
+// with (core/log_time.h) or else the Kafka timestamp. Records that cannot be trusted are
 // rejected with a DecodeError and never crash the engine.
 //
 // Checks, in this order: size (oversized), blank (empty), UTF-8 of the whole payload

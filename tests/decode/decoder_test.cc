@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/time.h"
+
 namespace klaxon {
 namespace {
 
@@ -210,13 +212,15 @@ TEST(Decoder, PlainLines) {
   ASSERT_EQ(d.decode("2026-11-24 10:15:30,123 ERROR pool exhausted\n", e), DecodeError::none);
   EXPECT_FALSE(e.structured);
   EXPECT_EQ(e.message, "2026-11-24 10:15:30,123 ERROR pool exhausted");
-  EXPECT_EQ(e.timestamp_ms, kKafkaTs);
+  EXPECT_EQ(e.timestamp_ms, *parse_timestamp_ms("2026-11-24T10:15:30.123Z"))
+      << "the line's own time, not when it was shipped";
   EXPECT_EQ(e.timestamp_text, "");
   EXPECT_TRUE(e.tags.empty());
   EXPECT_EQ(e.type, "");
 
   ASSERT_EQ(d.decode("windows line\r\n", e), DecodeError::none);
   EXPECT_EQ(e.message, "windows line");
+  EXPECT_EQ(e.timestamp_ms, kKafkaTs) << "no time in the line: the Kafka timestamp";
   ASSERT_EQ(d.decode("no newline", e), DecodeError::none);
   EXPECT_EQ(e.message, "no newline");
   ASSERT_EQ(d.decode("two newlines\n\n", e), DecodeError::none);
