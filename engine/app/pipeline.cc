@@ -101,7 +101,7 @@ void Pipeline::run() {
     if (!batch.empty()) {
       process(batch);
     } else if (std::chrono::steady_clock::now() - last_advance_ >= kIdleAdvanceInterval) {
-      advance_time(true);
+      advance_time(consumer_->caught_up());
       finish_batch();
     }
     periodic(false);
@@ -151,8 +151,7 @@ void Pipeline::process(MessageBatch& batch) {
     timestamps.push_back(ts);
     process_record(*m, c);
   }
-  // A batch that is not full means the consumer has read what there was: caught up.
-  advance_time(batch.size() < static_cast<size_t>(config_.kafka.batch_size));
+  advance_time(consumer_->caught_up());
   finish_batch();
 
   int64_t durable_ms = now_ms();
@@ -189,12 +188,24 @@ void Pipeline::stage(const Alert& alert) {
   if (config_.alert.log_alerts) new_alert_lines_.push_back(to_log_line(alert));
 }
 
-int64_t Pipeline::effective_now(bool caught_up) const {
-  // Event time drives the windows. While the consumer is caught up, silence is real, so
-  // the wall clock (less the grace for late events) moves time on too: a flatline fires
-  // when nothing arrives. While it catches up on a backlog, only event time counts.
-  if (!caught_up) return runner_.stream_time();
-  return std::max(runner_.stream_time(), now_ms() - config_.state.grace_period.count());
+int64_t Pipeline::effective_now(bool caught_up) {
+  // Event time drives the windows. While the consumer is caught up, silence is real: once
+  // nothing newer than the newest event has arrived for the grace period, time moves on
+  // from that event at the wall clock's pace, so a flatline fires when nothing arrives.
+  // Anchored on the newest event (not on the wall clock), replayed old logs are judged in
+  // their own time; while a backlog is being read, only event time counts.
+  auto now = std::chrono::steady_clock::now();
+  int64_t stream = runner_.stream_time();
+  if (stream != stream_seen_) {
+    stream_seen_ = stream;
+    stream_moved_at_ = now;
+  }
+  if (!caught_up) return stream;
+  const int64_t grace = config_.state.grace_period.count();
+  if (stream == 0) return now_ms() - grace;  // nothing read since start: the wall clock
+  int64_t idle =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - stream_moved_at_).count();
+  return std::max(stream, stream + idle - grace);
 }
 
 void Pipeline::advance_time(bool caught_up) {

@@ -86,7 +86,7 @@ class Pipeline : private ConsumerListener {
   void process_record(const rd_kafka_message_t& m, Cursor& cursor);
   // Runs the timers due by the engine's current time (see effective_now).
   void advance_time(bool caught_up);
-  int64_t effective_now(bool caught_up) const;
+  int64_t effective_now(bool caught_up);
   void stage(const Alert& alert);
   void publish_counters();
   // Between batches: switches to a newer rule set when there is one.
@@ -127,6 +127,8 @@ class Pipeline : private ConsumerListener {
   std::vector<LogRateLimiter> invalid_log_limiters_;
   std::chrono::steady_clock::time_point last_periodic_{};
   std::chrono::steady_clock::time_point last_advance_{};
+  int64_t stream_seen_ = 0;  // stream time at the last advance, and when it last moved
+  std::chrono::steady_clock::time_point stream_moved_at_{};
 };
 
 }  // namespace klaxon

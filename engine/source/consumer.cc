@@ -58,7 +58,8 @@ KafkaConsumer::KafkaConsumer(ConsumerOptions options, ConsumerListener& listener
       {"session.timeout.ms", std::to_string(options_.session_timeout.count())},
       {"heartbeat.interval.ms",
        std::to_string(std::min<int64_t>(3000, options_.session_timeout.count() / 3))},
-      {"enable.partition.eof", "false"},
+      // End-of-partition events tell the engine it has read all there is (caught_up()).
+      {"enable.partition.eof", "true"},
       {"client.id", "klaxon"},
   };
   RdKafkaConfPtr conf = make_kafka_conf(base, options_.properties, "kafka.properties");
@@ -102,8 +103,10 @@ void KafkaConsumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partiti
       listener_.on_error(std::string("assign failed: ") + rd_kafka_error_string(e), false);
       rd_kafka_error_destroy(e);
     }
-    for (int i = 0; i < parts->cnt; ++i)
+    for (int i = 0; i < parts->cnt; ++i) {
       revoked_in_poll_.erase({parts->elems[i].topic, parts->elems[i].partition});
+      assigned_.insert({parts->elems[i].topic, parts->elems[i].partition});
+    }
     listener_.on_assigned(to_vector(parts));
     return;
   }
@@ -111,8 +114,11 @@ void KafkaConsumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partiti
   // and drop any record of these partitions polled in the current batch.
   bool lost = rd_kafka_assignment_lost(rk);
   if (!lost) commit_sync();
-  for (int i = 0; i < parts->cnt; ++i)
+  for (int i = 0; i < parts->cnt; ++i) {
     revoked_in_poll_.insert({parts->elems[i].topic, parts->elems[i].partition});
+    assigned_.erase({parts->elems[i].topic, parts->elems[i].partition});
+    at_end_.erase({parts->elems[i].topic, parts->elems[i].partition});
+  }
   if (cooperative) {
     if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts)) {
       listener_.on_error(std::string("unassign failed: ") + rd_kafka_error_string(e), false);
@@ -170,13 +176,18 @@ void KafkaConsumer::poll_batch(size_t max, std::chrono::milliseconds timeout, Me
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), wait);
     if (m == nullptr) break;
     wait = 0;  // only the first record is waited for
-    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      bool fatal = m->err == RD_KAFKA_RESP_ERR__FATAL;
-      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-        listener_.on_error(rd_kafka_message_errstr(m), fatal);
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      std::pair<std::string, int32_t> tp{rd_kafka_topic_name(m->rkt), m->partition};
+      if (assigned_.count(tp)) at_end_.insert(std::move(tp));
       rd_kafka_message_destroy(m);
       continue;
     }
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      listener_.on_error(rd_kafka_message_errstr(m), m->err == RD_KAFKA_RESP_ERR__FATAL);
+      rd_kafka_message_destroy(m);
+      continue;
+    }
+    if (!at_end_.empty()) at_end_.erase({rd_kafka_topic_name(m->rkt), m->partition});
     out.push(m);
   }
   if (!revoked_in_poll_.empty()) out.drop(revoked_in_poll_);
@@ -211,6 +222,10 @@ std::string KafkaConsumer::cluster_id(std::chrono::milliseconds timeout) {
   std::string s(id);
   rd_kafka_mem_free(rk_.get(), id);
   return s;
+}
+
+bool KafkaConsumer::caught_up() const {
+  return !assigned_.empty() && at_end_.size() == assigned_.size();  // at_end_ ⊆ assigned_
 }
 
 std::vector<TopicPartition> KafkaConsumer::assignment() {

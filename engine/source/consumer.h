@@ -100,6 +100,10 @@ class KafkaConsumer {
   // The Kafka cluster id, or "" when the cluster does not report one within `timeout`.
   std::string cluster_id(std::chrono::milliseconds timeout);
 
+  // True when partitions are assigned and every one has been read to its end (no record
+  // polled since its end-of-partition event). False while joining the group or catching up.
+  bool caught_up() const;
+
   std::vector<TopicPartition> assignment();
   rd_kafka_t* handle() { return rk_.get(); }
 
@@ -117,6 +121,8 @@ class KafkaConsumer {
   RdKafkaPtr rk_;
   bool closed_ = false;
   std::set<std::pair<std::string, int32_t>> revoked_in_poll_;
+  std::set<std::pair<std::string, int32_t>> assigned_;
+  std::set<std::pair<std::string, int32_t>> at_end_;  // read to the end, nothing since
 };
 
 }  // namespace klaxon
