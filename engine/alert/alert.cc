@@ -82,42 +82,37 @@ std::string alert_id(std::string_view rule, std::string_view group_key, int64_t 
 namespace {
 
 // Copies what a person needs from the event that fired the alert.
-void take_sample(const AlertOptions& options, const Rule& rule, const Event& event, Alert& a) {
+void take_sample(const AlertOptions& options, const Rule& rule, const Sample& sample, Alert& a) {
   a.has_source = true;
-  a.host = std::string(event.host);
-  a.path = std::string(event.path);
-  a.type = std::string(event.type);
-  for (auto t : event.tags) a.tags.emplace_back(t);
-  a.message = bounded(first_line(event.message), options.max_message_bytes);
-  if (event.message.find('\n') != std::string_view::npos) {
-    std::string_view rest = event.message;
-    uint64_t lines = 0;
-    while (!rest.empty()) {
+  a.host = std::string(sample.host);
+  a.path = std::string(sample.path);
+  a.type = std::string(sample.type);
+  for (auto t : sample.tags) a.tags.emplace_back(t);
+  a.message = bounded(first_line(sample.message), options.max_message_bytes);
+  if (sample.message_lines > 1) {
+    std::string_view rest = sample.message;
+    for (uint64_t lines = 0; !rest.empty() && lines < options.stack_trace_lines; ++lines) {
       size_t nl = rest.find('\n');
-      std::string_view line = nl == std::string_view::npos ? rest : rest.substr(0, nl);
-      if (lines < options.stack_trace_lines) {
-        if (!a.stack_trace.empty()) a.stack_trace.push_back('\n');
-        a.stack_trace.append(line);
-      }
-      ++lines;
+      if (!a.stack_trace.empty()) a.stack_trace.push_back('\n');
+      a.stack_trace.append(nl == std::string_view::npos ? rest : rest.substr(0, nl));
       rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
     }
-    a.stack_trace_total_lines = lines;
+    a.stack_trace_total_lines = sample.message_lines;
   }
   if (rule.group_by == GroupBy::fingerprint) {
-    Fingerprint fp = fingerprint(event.message);
+    Fingerprint fp = fingerprint(sample.message);
     a.exception_class = fp.exception_class;
     a.top_frames = fp.top_frames;
   }
-  a.topic = std::string(event.source.topic);
-  a.partition = event.source.partition;
-  a.offset = event.source.offset;
+  a.topic = std::string(sample.source.topic);
+  a.partition = sample.source.partition;
+  a.offset = sample.source.offset;
 }
 
 }  // namespace
 
 Alert make_alert(const AlertOptions& options, const Rule& rule, std::string_view group_key,
-                 const Firing& firing, const Event* event) {
+                 const Firing& firing, const Sample* sample) {
   Alert a;
   a.id = alert_id(rule.name, group_key, firing.window_start_ms);
   a.rule = rule.name;
@@ -138,7 +133,7 @@ Alert make_alert(const AlertOptions& options, const Rule& rule, std::string_view
   a.window_end_ms = firing.window_end_ms;
   a.window = rule.realert;
   a.request_ids = firing.request_ids;
-  if (event != nullptr) take_sample(options, rule, *event, a);
+  if (sample != nullptr) take_sample(options, rule, *sample, a);
   a.kibana_url = kibana_discover_url(options, a, &rule);
   return a;
 }

@@ -18,6 +18,7 @@
 
 #include "alert/rule_logic.h"
 #include "core/event.h"
+#include "match/match_record.h"
 #include "match/rule.h"
 
 namespace klaxon {
@@ -65,9 +66,9 @@ struct Alert {
 
 std::string alert_id(std::string_view rule, std::string_view group_key, int64_t window_start_ms);
 
-// `event` is the match that fired it, or null when time fired it (flatline, spike down).
+// `sample` is of the match that fired it, or null when time fired it (flatline, spike down).
 Alert make_alert(const AlertOptions& options, const Rule& rule, std::string_view group_key,
-                 const Firing& firing, const Event* event);
+                 const Firing& firing, const Sample* sample);
 
 // The alerts topic's message key: rule and group, so one group's alerts stay in order.
 std::string alert_key(const Alert& alert);

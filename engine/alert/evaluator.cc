@@ -18,13 +18,15 @@ void stamp(const GroupState& state, std::vector<Firing>& fired, size_t from) {
 }
 }  // namespace
 
-Evaluator::Evaluator(StateStore& store, LogicOptions options) : store_(store), options_(options) {}
+Evaluator::Evaluator(StateStore& store, LogicOptions options, OwnsFn owns)
+    : store_(store), options_(options), owns_(std::move(owns)) {}
 
 void Evaluator::use_rules(const RulesByStateId* rules) {
   rules_ = rules;
   standing_.clear();
   for (const auto& [state_id, rule] : *rules)
-    if (rule->type == RuleType::flatline && rule->group_by == GroupBy::rule)
+    if (rule->type == RuleType::flatline && rule->group_by == GroupBy::rule &&
+        (!owns_ || owns_(state_id, rule->name)))
       standing_.push_back(rule);
 }
 

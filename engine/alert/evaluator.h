@@ -32,8 +32,11 @@ using RulesByStateId = std::unordered_map<std::string, const Rule*>;
 class Evaluator {
  public:
   using FiredFn = std::function<void(const Rule&, std::string_view group_key, const Firing&)>;
+  // Whether a group belongs to this evaluator's state partition; decides which standing
+  // groups (flatline grouped by rule) it creates. Null: all of them.
+  using OwnsFn = std::function<bool(std::string_view state_id, std::string_view group_key)>;
 
-  Evaluator(StateStore& store, LogicOptions options);
+  Evaluator(StateStore& store, LogicOptions options, OwnsFn owns = {});
 
   // The active rules, by state id (for timers, which know only the stored key). `rules`
   // and the Rules it points to must stay valid until the next use_rules.
@@ -76,6 +79,7 @@ class Evaluator {
 
   StateStore& store_;
   LogicOptions options_;
+  OwnsFn owns_;
   const RulesByStateId* rules_ = nullptr;
   std::vector<const Rule*> standing_;          // flatline rules grouped by rule
   std::unordered_set<std::string> activated_;  // state ids whose standing group exists

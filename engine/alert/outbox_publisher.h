@@ -1,10 +1,12 @@
-// OutboxPublisher: delivers alerts from the durable outbox (StateStore) to the alerts topic.
+// OutboxPublisher: delivers alerts from the durable outboxes (one per state partition's
+// StateStore) to the alerts topic.
 //
-// An alert enters the outbox in the same atomic write as the state change that decided it;
-// this class produces it and deletes it from the outbox only when Kafka acknowledged it.
-// Failed deliveries stay in the outbox and are sent again by resend_pending(), which also
-// runs at start so alerts pending at a crash are delivered after the restart. A crash
-// between acknowledgement and deletion sends an alert twice, with the same id.
+// An alert enters its partition's outbox in the same atomic write as the state change that
+// decided it; this class produces it and reports the outcome, and the caller removes it
+// from the outbox (with its next commit) once Kafka acknowledged it. Failed deliveries stay
+// in the outbox and are sent again by resend(), which also runs when a partition is opened,
+// so alerts pending at a crash are delivered by whoever owns the partition next. A crash
+// between acknowledgement and removal sends an alert twice, with the same id.
 //
 // Thread: the pipeline thread; delivery callbacks run there too (inside producer.poll()).
 #pragma once
@@ -12,6 +14,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "source/producer.h"
 #include "state/state_store.h"
@@ -20,20 +23,18 @@ namespace klaxon {
 
 class OutboxPublisher {
  public:
-  using ResultFn =
-      std::function<void(bool ok, const std::string& alert_id, const std::string& error)>;
+  using ResultFn = std::function<void(bool ok, int32_t partition, const std::string& alert_id,
+                                      const std::string& error)>;
 
-  OutboxPublisher(StateStore& store, KafkaProducer& producer, std::string topic,
-                  ResultFn on_result);
+  OutboxPublisher(KafkaProducer& producer, std::string topic, ResultFn on_result);
 
-  // Produces an alert that was just committed to the outbox.
-  void publish(const OutboxEntry& entry);
-  // Produces every committed outbox entry that is not in flight. Returns how many.
-  size_t resend_pending();
+  // Produces an alert of state partition `partition` that was just committed to its outbox.
+  void publish(int32_t partition, const OutboxEntry& entry);
+  // Produces each entry that is not in flight. Returns how many.
+  size_t resend(int32_t partition, const std::vector<OutboxEntry>& pending);
   size_t in_flight() const { return in_flight_.size(); }
 
  private:
-  StateStore& store_;
   KafkaProducer& producer_;
   std::string topic_;
   ResultFn on_result_;

@@ -16,6 +16,7 @@
 #include "alert/alert.h"
 #include "app/commands.h"
 #include "app/engine.h"
+#include "app/topics_setup.h"
 #include "app/traffic.h"
 #include "core/error.h"
 #include "source/consumer.h"
@@ -100,6 +101,7 @@ int demo_command(const DemoCommand& cmd, StopSignals& signals) {
   for (const auto& t :
        {config.kafka.topics.front(), config.kafka.alerts_topic, config.kafka.dead_letter_topic})
     cluster.create_topic(t, 3, 3);
+  create_internal_topics(cluster, config.kafka.group_id, 3, 3);
   config.rules.path = cmd.rules_path;
   config.alert.log_alerts = false;  // the printer shows them, read back from Kafka
   config.metrics.listen = cmd.metrics_listen;

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "app/commands.h"
+#include "app/topics_setup.h"
 #include "source/mock_cluster.h"
 
 namespace klaxon {
@@ -15,6 +16,8 @@ int dev_kafka_command(const DevKafkaCommand& cmd, StopSignals& signals) {
   cluster.create_topic(cmd.topic, cmd.partitions, cmd.replication);
   cluster.create_topic(cmd.alerts_topic, cmd.partitions, cmd.replication);
   cluster.create_topic(cmd.dead_letter_topic, cmd.partitions, cmd.replication);
+  for (const auto& group : cmd.groups)
+    create_internal_topics(cluster, group, cmd.partitions, cmd.replication);
   std::string bootstrap = cluster.bootstrap_servers();
   if (!cmd.bootstrap_file.empty()) {
     std::ofstream(cmd.bootstrap_file) << bootstrap << "\n";
@@ -23,9 +26,9 @@ int dev_kafka_command(const DevKafkaCommand& cmd, StopSignals& signals) {
   std::fflush(stdout);
   spdlog::info(
       "mock Kafka cluster: {} brokers at {}; topics {} ({} partitions, replication {}), "
-      "{}, {}; Ctrl-C stops it",
+      "{}, {}; internal topics of groups {}; Ctrl-C stops it",
       cmd.brokers, bootstrap, cmd.topic, cmd.partitions, cmd.replication, cmd.alerts_topic,
-      cmd.dead_letter_topic);
+      cmd.dead_letter_topic, fmt::join(cmd.groups, ", "));
   std::mutex mu;
   std::condition_variable cv;
   bool stop = false;

@@ -130,6 +130,7 @@ void feed_topic(Backtest& run, const RulesTestCommand& cmd, const Config& config
       cmd.bootstrap_servers.empty() ? config.kafka.bootstrap_servers : cmd.bootstrap_servers;
   o.topic = cmd.topic;
   o.properties = config.kafka.properties;
+  o.client_id = "klaxon-rules-test";
   if (cmd.from_offset >= 0) o.from_offset = cmd.from_offset;
   o.from_time_ms = time_option(cmd.from_time, "--from-time");
   TopicReader reader(o);

@@ -31,6 +31,8 @@ struct DevKafkaCommand {
   std::string alerts_topic = "pay_alerts";
   std::string dead_letter_topic = "pay_log_dead_letter";
   std::string bootstrap_file;  // also write bootstrap.servers here
+  // Consumer groups whose repartition and changelog topics to create (no Admin API here).
+  std::vector<std::string> groups = {"klaxon"};
 };
 int dev_kafka_command(const DevKafkaCommand& cmd, StopSignals& signals);
 

@@ -14,15 +14,12 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   registry_ = std::make_shared<prometheus::Registry>();
   probe_ = std::make_unique<PipelineProbe>(*registry_);
   rules_probe_ = std::make_unique<RulesProbe>(*registry_);
+  state_probe_ = std::make_unique<StateProbe>(*registry_);
   reloader_ = std::make_unique<RulesReloader>(config_.rules.path, reload_options(config_.rules),
                                               *rules_probe_);
   matcher_ = reloader_->take_if_newer(rules_generation_);
   spdlog::info("rules: {} loaded from {}{}", matcher_->rules().size(), config_.rules.path,
                config_.rules.reload ? " (reloaded when the files change)" : "");
-  StateOptions state;
-  state.dir = config_.state.dir;
-  state.sync = config_.state.sync;
-  store_ = std::make_unique<StateStore>(state);
   ProducerOptions producer;
   producer.bootstrap_servers = config_.kafka.bootstrap_servers;
   producer.properties = config_.kafka.properties;
@@ -38,9 +35,9 @@ Engine::Engine(Config config) : config_(std::move(config)) {
                  config_.metrics.listen.substr(0, config_.metrics.listen.rfind(':')),
                  metrics_->port());
   }
-  pipeline_ = std::make_unique<Pipeline>(config_, matcher_, *store_, *producer_, *probe_, [this] {
-    return reloader_->take_if_newer(rules_generation_);
-  });
+  pipeline_ =
+      std::make_unique<Pipeline>(config_, matcher_, *producer_, *probe_, *state_probe_,
+                                 [this] { return reloader_->take_if_newer(rules_generation_); });
 }
 
 Engine::~Engine() = default;

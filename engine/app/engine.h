@@ -1,6 +1,6 @@
 // Engine: builds the concrete pipeline from a Config (the one place the production pieces
 // are wired together): the rules (compiled, and reloaded live when their files change), the
-// state store, the Kafka producer, the metrics server and the Pipeline. Used by
+// Kafka producer, the metrics server and the Pipeline (which owns the state partitions). Used by
 // `klaxon run` and `klaxon demo`.
 // Thread: construct, run() on one thread; stop() and stats() from any thread.
 #pragma once
@@ -33,11 +33,11 @@ class Engine {
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<PipelineProbe> probe_;
   std::unique_ptr<RulesProbe> rules_probe_;
+  std::unique_ptr<StateProbe> state_probe_;
   std::unique_ptr<RulesReloader> reloader_;
   uint64_t rules_generation_ = 0;
   std::unique_ptr<MetricsServer> metrics_;
   std::shared_ptr<const Matcher> matcher_;
-  std::unique_ptr<StateStore> store_;
   std::unique_ptr<KafkaProducer> producer_;
   std::unique_ptr<Pipeline> pipeline_;
 };

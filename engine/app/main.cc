@@ -64,6 +64,11 @@ int main(int argc, char** argv) {
   dev_cmd->add_option("--dead-letter-topic", dev.dead_letter_topic, "dead-letter topic")
       ->capture_default_str();
   dev_cmd->add_option("--bootstrap-file", dev.bootstrap_file, "also write bootstrap.servers here");
+  dev_cmd
+      ->add_option("--group", dev.groups,
+                   "consumer groups (kafka.group_id) whose repartition and changelog topics to "
+                   "create; repeatable")
+      ->capture_default_str();
 
   GenerateCommand gen;
   auto* gen_cmd = app.add_subcommand("generate", "Produce realistic Logstash-JSON pay logs");

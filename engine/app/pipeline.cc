@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "app/topics_setup.h"
+#include "config/internal_topics.h"
 #include "core/time.h"
 
 namespace klaxon {
@@ -14,6 +16,7 @@ namespace {
 constexpr auto kPeriodicInterval = std::chrono::seconds(5);
 // How often time advances when no record arrives (flatline and spike-down timers).
 constexpr auto kIdleAdvanceInterval = std::chrono::seconds(1);
+
 RuleRunnerOptions rule_runner_options(const Config& config) {
   RuleRunnerOptions o;
   o.max_event_bytes = static_cast<size_t>(config.decode.max_event_bytes);
@@ -31,6 +34,7 @@ ConsumerOptions consumer_options(const Config& config) {
   o.bootstrap_servers = config.kafka.bootstrap_servers;
   o.group_id = config.kafka.group_id;
   o.topics = config.kafka.topics;
+  o.topics.push_back(repartition_topic(config.kafka.group_id));
   o.auto_offset_reset = config.kafka.auto_offset_reset;
   o.commit_interval = config.kafka.commit_interval;
   o.session_timeout = config.kafka.session_timeout;
@@ -46,71 +50,119 @@ std::string describe(const std::vector<TopicPartition>& parts) {
   }
   return s.empty() ? "none" : s;
 }
+
+std::string cluster_id_of(rd_kafka_t* rk) {
+  char* id = rd_kafka_clusterid(rk, 10'000);
+  if (id == nullptr) return "";
+  std::string s(id);
+  rd_kafka_mem_free(rk, id);
+  return s;
+}
 }  // namespace
 
-Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher, StateStore& store,
-                   KafkaProducer& producer, PipelineProbe& probe, NewerRules newer_rules)
+Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
+                   KafkaProducer& producer, PipelineProbe& probe, StateProbe& state_probe,
+                   NewerRules newer_rules)
     : config_(config),
       newer_rules_(std::move(newer_rules)),
-      store_(store),
       producer_(producer),
       probe_(probe),
-      runner_(std::move(matcher), store, rule_runner_options(config),
-              [this](const Alert& alert) { stage(alert); }),
+      state_probe_(state_probe),
+      repartition_topic_(repartition_topic(config.kafka.group_id)),
+      state_partitions_(ensure_internal_topics(config, producer.handle())),
+      cluster_id_(cluster_id_of(producer.handle())),
+      rules_(std::make_unique<ActiveRules>(matcher)),
+      match_(matcher, match_stage_options(rule_runner_options(config), state_partitions_)),
       dead_letters_(producer, config.kafka.dead_letter_topic),
-      publisher_(store, producer, config.kafka.alerts_topic,
-                 [this](bool ok, const std::string& id, const std::string& error) {
-                   if (ok) {
-                     ++stats_.alerts_delivered;
-                     probe_.alerts_delivered.Increment();
-                   } else {
-                     probe_.alerts_delivery_failed.Increment();
-                     spdlog::warn("alert {} not delivered to {}: {} (kept in the outbox, retried)",
-                                  id, config_.kafka.alerts_topic, error);
-                   }
-                   if (!error.empty() && ok) spdlog::warn("alert {}: {}", id, error);
-                 }) {
+      repartition_(producer, repartition_topic_),
+      publisher_(
+          producer, config.kafka.alerts_topic,
+          [this](bool ok, int32_t partition, const std::string& id, const std::string& error) {
+            if (ok) {
+              ++stats_.alerts_delivered;
+              probe_.alerts_delivered.Increment();
+              partitions_->delivered(partition, id);
+            } else {
+              probe_.alerts_delivery_failed.Increment();
+              spdlog::warn("alert {} not delivered to {}: {} (kept in the outbox, retried)", id,
+                           config_.kafka.alerts_topic, error);
+            }
+          }),
+      bad_match_log_limiter_(config.log.invalid_event_interval) {
+  RuleRunnerOptions runner = rule_runner_options(config);
+  StatePartitionsOptions so;
+  so.state_dir = config.state.dir;
+  so.group = config.kafka.group_id;
+  so.sync = config.state.sync;
+  so.changelog = config.state.changelog;
+  so.changelog_topic = changelog_topic(config.kafka.group_id);
+  so.cluster_id = cluster_id_.empty() ? "unknown-cluster" : cluster_id_;
+  so.restore.bootstrap_servers = config.kafka.bootstrap_servers;
+  so.restore.properties = config.kafka.properties;
+  so.restore.topic = so.changelog_topic;
+  so.task = StateTaskOptions{runner.logic, runner.alert, 0, state_partitions_};
+  so.flush_timeout = config.kafka.flush_timeout;
+  partitions_ = std::make_unique<StatePartitions>(
+      so, producer, state_probe,
+      StateTask::Listener{
+          [this](const Rule& rule, const Alert& alert) {
+            ++alerts_per_rule_[rules_->index_of(rule)];
+            if (config_.alert.log_alerts) new_alert_lines_.push_back(to_log_line(alert));
+          },
+          [this](const Rule& rule) { ++suppressed_per_rule_[rules_->index_of(rule)]; }});
   std::vector<std::string> names;
-  for (const auto& r : runner_.matcher().rules()) names.push_back(r.name);
+  for (const auto& r : rules_->matcher->rules()) names.push_back(r.name);
   probe_.set_rules(names);
+  alerts_per_rule_.assign(names.size(), 0);
+  suppressed_per_rule_.assign(names.size(), 0);
   latency_buckets_.assign(PipelineProbe::latency_buckets().size() + 1, 0);
   for (size_t i = 0; i <= std::size(kAllDecodeErrors); ++i)
     invalid_log_limiters_.emplace_back(config.log.invalid_event_interval);
   consumer_ = std::make_unique<KafkaConsumer>(consumer_options(config),
                                               static_cast<ConsumerListener&>(*this));
-  cluster_id_ = consumer_->cluster_id(std::chrono::seconds(10));
-  spdlog::info("consuming {} as group {} from {} (cluster {}), {} rules, {} patterns",
-               fmt::join(config.kafka.topics, ","), config.kafka.group_id,
-               config.kafka.bootstrap_servers, cluster_id_.empty() ? "id unknown" : cluster_id_,
-               runner_.matcher().rules().size(), runner_.matcher().pattern_count());
+  spdlog::info(
+      "consuming {} as group {} from {} (cluster {}), {} rules, {} patterns, {} state "
+      "partitions{}",
+      fmt::join(config.kafka.topics, ","), config.kafka.group_id, config.kafka.bootstrap_servers,
+      cluster_id_.empty() ? "id unknown" : cluster_id_, names.size(),
+      rules_->matcher->pattern_count(), state_partitions_,
+      config.state.changelog ? " backed by " + changelog_topic(config.kafka.group_id)
+                             : " (no changelog)");
 }
 
 Pipeline::~Pipeline() = default;
 
 void Pipeline::run() {
-  if (size_t pending = publisher_.resend_pending(); pending > 0)
-    spdlog::info("delivering {} alerts left in the outbox by the previous run", pending);
   MessageBatch batch;
-  std::string fatal;
   while (!stop_.load()) {
     batch.clear();
     consumer_->poll_batch(static_cast<size_t>(config_.kafka.batch_size), config_.kafka.poll_timeout,
                           batch);
+    if (!fatal_.empty()) break;
     producer_.poll(std::chrono::milliseconds(0));  // alert delivery reports
     take_newer_rules();
     if (!batch.empty()) {
       process(batch);
-    } else if (std::chrono::steady_clock::now() - last_advance_ >= kIdleAdvanceInterval) {
+    } else if (std::chrono::steady_clock::now() - last_advance_ >= kIdleAdvanceInterval ||
+               partitions_->has_deliveries()) {
+      // Also when alerts were acknowledged: their removal from the outbox is committed
+      // promptly, so a crash soon after does not send them again.
       advance_time(consumer_->caught_up());
       finish_batch();
     }
     periodic(false);
   }
   batch.clear();
+  if (!fatal_.empty()) throw std::runtime_error(fatal_);
   // Graceful stop: the batch in hand is done; wait for alerts in flight, then commit.
   if (!producer_.flush(config_.kafka.flush_timeout))
     spdlog::warn("{} messages still unacknowledged at shutdown; alerts stay in the outbox",
                  producer_.in_flight());
+  try {
+    partitions_->commit();  // removes the alerts just acknowledged from the outboxes
+  } catch (const std::exception& e) {
+    spdlog::warn("final state commit: {}", e.what());
+  }
   consumer_->close();
   periodic(true);
   spdlog::info("stopped: {} events, {} matches, {} alerts, {} suppressed, {} invalid",
@@ -128,9 +180,7 @@ Pipeline::Cursor& Pipeline::cursor_for(const rd_kafka_message_t& m) {
       return c;
     }
   }
-  std::string stream = cluster_id_ + "/" + topic;
-  int64_t applied = store_.applied_offset(stream, m.partition);
-  cursors_.push_back(Cursor{m.rkt, m.partition, topic, stream, applied, -1});
+  cursors_.push_back(Cursor{m.rkt, m.partition, topic, -1});
   return cursors_.back();
 }
 
@@ -138,18 +188,18 @@ void Pipeline::process(MessageBatch& batch) {
   auto started = std::chrono::steady_clock::now();
   std::vector<int64_t> timestamps;
   timestamps.reserve(batch.size());
+  uint64_t events = 0;
   for (const rd_kafka_message_t* m : batch) {
     Cursor& c = cursor_for(*m);
     c.last = std::max(c.last, m->offset);
-    if (m->offset <= c.applied) {
-      ++stats_.replayed;
-      probe_.events_replayed.Increment();
+    if (c.topic == repartition_topic_) {
+      process_match(*m);
       continue;
     }
+    ++events;
     rd_kafka_timestamp_type_t type;
-    int64_t ts = rd_kafka_message_timestamp(m, &type);
-    timestamps.push_back(ts);
-    process_record(*m, c);
+    timestamps.push_back(rd_kafka_message_timestamp(m, &type));
+    process_input(*m, c);
   }
   advance_time(consumer_->caught_up());
   finish_batch();
@@ -169,48 +219,71 @@ void Pipeline::process(MessageBatch& batch) {
   probe_.processing_latency.ObserveMultiple(latency_buckets_, latency_sum_);
   probe_.batch_duration.Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  probe_.events_consumed.Increment(static_cast<double>(batch.size()));
-  stats_.events += batch.size();
+  probe_.events_consumed.Increment(static_cast<double>(events));
+  stats_.events += events;
   ++stats_.batches;
 }
 
-void Pipeline::process_record(const rd_kafka_message_t& m, Cursor& cursor) {
+void Pipeline::process_input(const rd_kafka_message_t& m, Cursor& cursor) {
   rd_kafka_timestamp_type_t type;
   SourceRef source{cursor.topic, m.partition, m.offset, rd_kafka_message_timestamp(&m, &type)};
   std::string_view payload(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
-  if (DecodeError e = runner_.process(payload, source); e != DecodeError::none) reject(m, e);
+  routed_.clear();
+  if (DecodeError e = match_.process(payload, source, routed_); e != DecodeError::none) {
+    reject(m, e);
+    return;
+  }
+  for (const RoutedRecord& r : routed_) repartition_.send(r.key, r.value, {}, r.partition);
+  state_probe_.repartition_records.Increment(static_cast<double>(routed_.size()));
 }
 
-void Pipeline::stage(const Alert& alert) {
-  OutboxEntry entry{alert.id, alert_key(alert), to_json(alert)};
-  store_.stage_alert(entry);
-  new_alerts_.push_back(std::move(entry));
-  if (config_.alert.log_alerts) new_alert_lines_.push_back(to_log_line(alert));
+void Pipeline::process_match(const rd_kafka_message_t& m) {
+  StateTask* task = partitions_->task(m.partition);
+  if (task == nullptr) return;  // not ours (any more); the consumer drops such records
+  std::string_view value(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
+  if (!decode_match_record(value, record_)) {
+    // Written by an incompatible klaxon version, or not by klaxon: kept, not applied.
+    uint64_t held_back = 0;
+    if (bad_match_log_limiter_.allow(now_ms(), held_back))
+      spdlog::error("unreadable match record {}/{}/{}; sent to {}", repartition_topic_, m.partition,
+                    m.offset, dead_letters_.topic());
+    dead_letters_.send(m, "unreadable_match_record", "not a match record this version reads");
+    ++dead_letters_in_batch_;
+    return;
+  }
+  if (!task->apply(record_)) {
+    ++stats_.replayed;
+    probe_.events_replayed.Increment();
+  }
 }
 
-int64_t Pipeline::effective_now(bool caught_up) {
+int64_t Pipeline::effective_now(int32_t partition, const StateTask& task, bool caught_up) {
   // Event time drives the windows. While the consumer is caught up, silence is real: once
-  // nothing newer than the newest event has arrived for the grace period, time moves on
-  // from that event at the wall clock's pace, so a flatline fires when nothing arrives.
-  // Anchored on the newest event (not on the wall clock), replayed old logs are judged in
-  // their own time; while a backlog is being read, only event time counts.
+  // nothing newer than the partition's newest event has arrived for the grace period, its
+  // time moves on from that event at the wall clock's pace, so a flatline fires when nothing
+  // arrives. Anchored on the newest event (not on the wall clock), replayed old logs are
+  // judged in their own time; while a backlog is being read, only event time counts.
   auto now = std::chrono::steady_clock::now();
-  int64_t stream = runner_.stream_time();
-  if (stream != stream_seen_) {
-    stream_seen_ = stream;
-    stream_moved_at_ = now;
+  Clock& clock = clocks_[partition];
+  int64_t stream = task.stream_time();
+  if (stream != clock.stream_seen) {
+    clock.stream_seen = stream;
+    clock.moved_at = now;
   }
   if (!caught_up) return stream;
   const int64_t grace = config_.state.grace_period.count();
   if (stream == 0) return now_ms() - grace;  // nothing read since start: the wall clock
   int64_t idle =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now - stream_moved_at_).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - clock.moved_at).count();
   return std::max(stream, stream + idle - grace);
 }
 
 void Pipeline::advance_time(bool caught_up) {
   last_advance_ = std::chrono::steady_clock::now();
-  runner_.advance(effective_now(caught_up));
+  for (int32_t p : partitions_->owned()) {
+    StateTask* task = partitions_->task(p);
+    task->advance(effective_now(p, *task, caught_up));
+  }
 }
 
 void Pipeline::reject(const rd_kafka_message_t& m, DecodeError error) {
@@ -221,47 +294,43 @@ void Pipeline::reject(const rd_kafka_message_t& m, DecodeError error) {
   if (invalid_log_limiters_[static_cast<size_t>(error)].allow(now_ms(), held_back)) {
     spdlog::warn(
         "invalid record {}/{}/{} ({} bytes): {}: {}; sent to {}{}", rd_kafka_topic_name(m.rkt),
-        m.partition, m.offset, m.len, reason, runner_.detail(), dead_letters_.topic(),
+        m.partition, m.offset, m.len, reason, match_.detail(), dead_letters_.topic(),
         held_back ? fmt::format(" ({} more with this reason since the last report)", held_back)
                   : std::string());
   }
-  dead_letters_.send(m, reason, runner_.detail());
+  dead_letters_.send(m, reason, match_.detail());
   ++dead_letters_in_batch_;
 }
 
 void Pipeline::finish_batch() {
-  runner_.flush();
+  // Stage 1's writes first: an input offset is stored only when its matches and dead
+  // letters are in Kafka.
+  std::string error;
   if (dead_letters_in_batch_ > 0) {
     uint64_t before = dead_letters_.acknowledged();
-    std::string error;
     if (!dead_letters_.wait(config_.kafka.flush_timeout, error)) {
-      store_.discard_batch();
-      throw std::runtime_error(error + "; stopping without committing this batch");
+      partitions_->discard();
+      throw std::runtime_error("dead-letter " + error + "; stopping without committing this batch");
     }
     probe_.dead_letters.Increment(static_cast<double>(dead_letters_.acknowledged() - before));
     dead_letters_in_batch_ = 0;
   }
-  for (const auto& c : cursors_)
-    if (c.last > c.applied) store_.stage_offset(c.stream, c.partition, c.last);
-  if (rocksdb::Status s = store_.commit_batch(); !s.ok()) {
-    store_.discard_batch();
-    throw std::runtime_error("state store write failed: " + s.ToString() +
-                             "; stopping without committing this batch");
+  if (repartition_.pending() > 0 && !repartition_.wait(config_.kafka.flush_timeout, error)) {
+    partitions_->discard();
+    throw std::runtime_error("repartition " + error + "; stopping without committing this batch");
   }
-  // Durable now: deliver the alerts and let the offsets be committed.
-  for (const auto& entry : new_alerts_) publisher_.publish(entry);
+  // Stage 2: changelog, then the stores; durable now: deliver the alerts.
+  for (const auto& [p, entry] : partitions_->commit()) publisher_.publish(p, entry);
   for (const auto& line : new_alert_lines_) spdlog::warn("{}", line);
+  new_alert_lines_.clear();
   std::vector<std::pair<TopicPartition, int64_t>> offsets;
   for (auto& c : cursors_) {
     if (c.last < 0) continue;
-    c.applied = std::max(c.applied, c.last);
     offsets.push_back({TopicPartition{c.topic, c.partition}, c.last + 1});
     c.last = -1;
   }
   consumer_->store_offsets(offsets);
   publish_counters();
-  new_alerts_.clear();
-  new_alert_lines_.clear();
 }
 
 void Pipeline::take_newer_rules() {
@@ -269,54 +338,95 @@ void Pipeline::take_newer_rules() {
   std::shared_ptr<const Matcher> newer = newer_rules_();
   if (!newer) return;
   publish_counters();  // they count by the old set's rule indices
-  size_t before = runner_.matcher().rules().size();
-  runner_.use_rules(std::move(newer));
+  size_t before = rules_->matcher->rules().size();
+  auto next = std::make_unique<ActiveRules>(newer);
+  partitions_->use_rules(&next->by_state_id);
+  match_.use_rules(std::move(newer));
+  rules_ = std::move(next);
   std::vector<std::string> names;
-  for (const auto& r : runner_.matcher().rules()) names.push_back(r.name);
+  for (const auto& r : rules_->matcher->rules()) names.push_back(r.name);
   probe_.set_rules(names);
+  alerts_per_rule_.assign(names.size(), 0);
+  suppressed_per_rule_.assign(names.size(), 0);
   spdlog::info(
       "rules reloaded: {} rules, {} patterns (were {} rules); state kept for rules "
       "whose name, type and grouping did not change",
-      names.size(), runner_.matcher().pattern_count(), before);
+      names.size(), rules_->matcher->pattern_count(), before);
 }
 
 void Pipeline::publish_counters() {
-  RuleCounters& c = runner_.counters();
-  for (size_t i = 0; i < c.matches.size(); ++i) {
-    if (c.matches[i]) probe_.rule_matches[i]->Increment(static_cast<double>(c.matches[i]));
-    if (c.alerts[i]) probe_.alerts_emitted[i]->Increment(static_cast<double>(c.alerts[i]));
-    if (c.suppressed[i])
-      probe_.alerts_suppressed[i]->Increment(static_cast<double>(c.suppressed[i]));
-    stats_.matches += c.matches[i];
-    stats_.alerts += c.alerts[i];
-    stats_.suppressed += c.suppressed[i];
+  std::vector<uint64_t> matches = match_.take_matches();
+  for (size_t i = 0; i < matches.size(); ++i) {
+    if (matches[i]) probe_.rule_matches[i]->Increment(static_cast<double>(matches[i]));
+    if (alerts_per_rule_[i])
+      probe_.alerts_emitted[i]->Increment(static_cast<double>(alerts_per_rule_[i]));
+    if (suppressed_per_rule_[i])
+      probe_.alerts_suppressed[i]->Increment(static_cast<double>(suppressed_per_rule_[i]));
+    stats_.matches += matches[i];
+    stats_.alerts += alerts_per_rule_[i];
+    stats_.suppressed += suppressed_per_rule_[i];
+    alerts_per_rule_[i] = suppressed_per_rule_[i] = 0;
   }
-  c.reset(c.matches.size());
+}
+
+void Pipeline::resend_pending() {
+  for (int32_t p : partitions_->owned())
+    publisher_.resend(p, partitions_->task(p)->store().pending_alerts());
 }
 
 void Pipeline::periodic(bool force) {
   auto now = std::chrono::steady_clock::now();
   if (!force && now - last_periodic_ < kPeriodicInterval) return;
   last_periodic_ = now;
-  if (!force) publisher_.resend_pending();  // alerts whose delivery failed
-  probe_.outbox_pending.Set(static_cast<double>(store_.pending_alerts().size()));
-  probe_.state_groups.Set(static_cast<double>(store_.estimated_groups()));
+  size_t pending = 0;
+  for (int32_t p : partitions_->owned())
+    pending += partitions_->task(p)->store().pending_alerts().size();
+  if (!force) resend_pending();  // alerts whose delivery failed
+  probe_.outbox_pending.Set(static_cast<double>(pending));
+  probe_.state_groups.Set(static_cast<double>(partitions_->groups()));
+  state_probe_.state_bytes.Set(static_cast<double>(partitions_->bytes()));
 }
 
 void Pipeline::on_assigned(const std::vector<TopicPartition>& parts) {
   probe_.partitions_assigned.Increment(static_cast<double>(parts.size()));
   spdlog::info("assigned: {}", describe(parts));
+  // Called inside the consumer's poll: no record of these partitions was handed out yet,
+  // so each state partition is complete before its first record is applied.
+  for (const auto& tp : parts) {
+    if (tp.topic != repartition_topic_) continue;
+    try {
+      partitions_->open(tp.partition, &rules_->by_state_id);
+      clocks_.erase(tp.partition);
+      publisher_.resend(tp.partition, partitions_->task(tp.partition)->store().pending_alerts());
+    } catch (const std::exception& e) {
+      // Not thrown through librdkafka's C frames: run() stops with it.
+      fatal_ = "state partition " + std::to_string(tp.partition) + ": " + e.what();
+      request_stop();
+      return;
+    }
+  }
 }
 
 void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
   probe_.partitions_revoked.Increment(static_cast<double>(parts.size()));
   spdlog::info("{}: {}", lost ? "lost (not committed)" : "revoked (committed)", describe(parts));
-  std::erase_if(cursors_, [&](const Cursor& c) {
-    return std::any_of(parts.begin(), parts.end(), [&](const TopicPartition& p) {
+  bool state = std::any_of(parts.begin(), parts.end(),
+                           [&](const TopicPartition& p) { return p.topic == repartition_topic_; });
+  if (state && !lost && fatal_.empty()) {
+    // Between batches: only removals of delivered alerts are staged; keep them.
+    try {
+      partitions_->commit();
+    } catch (const std::exception& e) {
+      spdlog::warn("committing state before handing partitions over: {}", e.what());
+    }
+  }
+  for (const auto& p : parts) {
+    std::erase_if(cursors_, [&](const Cursor& c) {
       return p.partition == c.partition && p.topic == c.topic;
     });
-  });
-  for (const auto& p : parts) probe_.consumer_lag(p.topic, p.partition).Set(0);
+    if (p.topic == repartition_topic_) partitions_->close(p.partition);
+    probe_.consumer_lag(p.topic, p.partition).Set(0);
+  }
 }
 
 void Pipeline::on_commit(bool ok, const std::string& error) {

@@ -1,20 +1,30 @@
-// Pipeline: one consumer's processing loop: source -> decode -> match -> state -> alert.
+// Pipeline: one consumer's processing loop, in two stages like a Kafka Streams topology:
 //
-// Each poll batch is processed in order and made durable as one unit:
-//   1. records already applied (offset <= the state store's applied offset) are skipped:
-//      redeliveries after a crash or rebalance change nothing;
-//   2. each record is decoded; invalid ones go to the dead-letter topic with the reason;
-//   3. matches update their rule groups (Evaluator); alerts that fire go into the outbox;
-//   4. time advances (stream time, or the wall clock while caught up): due timers fire
-//      flatline and spike-down alerts and forget expired groups;
-//   5. dead letters are awaited (acknowledged by Kafka);
-//   6. state, outbox and applied offsets are written in one atomic RocksDB batch;
-//   7. the new alerts are produced (removed from the outbox once acknowledged);
-//   8. the batch's offsets are stored, to be committed on the timer, on revoke or on stop.
-// With no records, steps 4 and 6-7 still run every second, so a flatline fires on time.
-// So an offset is committed only after its record's effects are durable (at-least-once
-// processing), and because effects and applied offsets are written together, a record is
-// applied to the state at most once: alerts are neither lost nor doubled by a replay.
+//   input topic --> decode, match (MatchStage) --> repartition topic, keyed by group
+//   repartition partition p --> state partition p (StateTask + StateStore + changelog)
+//                           --> outbox --> alerts topic
+//
+// The consumer subscribes to the input topics and the repartition topic in one group, so
+// the group spreads both over the pods: every match of a (rule, group) meets the same
+// state, whichever pod read its event. State partitions are restored from their changelog
+// when assigned (StatePartitions).
+//
+// Each poll batch is made durable as one unit, in this order:
+//   1. input records are decoded and matched; invalid ones go to the dead-letter topic,
+//      matches to the repartition topic; repartition records are applied to their state
+//      partition, unless already applied (see StateTask);
+//   2. each state partition's time advances (stream time, or while the consumer is caught
+//      up, the wall clock): due timers fire flatline and spike-down alerts, expire groups;
+//   3. dead letters and repartitioned matches are awaited (acknowledged by Kafka);
+//   4. state, outbox and applied offsets go to the changelog, are awaited, then committed
+//      to each partition's store with the changelog offset reached;
+//   5. the new alerts are produced (removed from the outbox once acknowledged);
+//   6. the batch's offsets are stored, to be committed on the timer, on revoke or on stop.
+// With no records, steps 2 and 4-5 still run every second, so a flatline fires on time.
+// So an input offset is committed only after its matches are in the repartition topic,
+// and a repartition offset only after its effects are in the changelog and the store:
+// at-least-once processing, and each match is applied to its state at most once, so
+// alerts are neither lost nor doubled (an alert can be produced twice only with the same id).
 //
 // Thread: run() on one thread; request_stop() and stats() from any thread.
 #pragma once
@@ -22,22 +32,26 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "alert/alert.h"
 #include "alert/outbox_publisher.h"
+#include "app/match_stage.h"
 #include "app/rule_runner.h"
+#include "app/state_partitions.h"
 #include "config/config.h"
 #include "core/rate_limited_log.h"
 #include "decode/decoder.h"
 #include "match/matcher.h"
 #include "metrics/pipeline_probe.h"
+#include "metrics/state_probe.h"
+#include "source/acked_writer.h"
 #include "source/consumer.h"
 #include "source/dead_letter.h"
 #include "source/producer.h"
-#include "state/state_store.h"
 
 namespace klaxon {
 
@@ -59,35 +73,39 @@ class Pipeline : private ConsumerListener {
   // must not block (RulesReloader::take_if_newer).
   using NewerRules = std::function<std::shared_ptr<const Matcher>()>;
 
-  // Collaborators are owned by the caller and must outlive the pipeline.
-  Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher, StateStore& store,
-           KafkaProducer& producer, PipelineProbe& probe, NewerRules newer_rules = {});
+  // Collaborators are owned by the caller and must outlive the pipeline. Checks (and
+  // creates) the repartition and changelog topics; throws std::runtime_error if it cannot.
+  Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher, KafkaProducer& producer,
+           PipelineProbe& probe, StateProbe& state_probe, NewerRules newer_rules = {});
   ~Pipeline() override;
 
   // Consumes until request_stop(); then finishes the batch in hand, waits for alerts in
   // flight (up to kafka.flush_timeout), commits stored offsets and leaves the group.
-  // Throws std::runtime_error when durability cannot be guaranteed (state store write
-  // failed, dead-letter topic unavailable): nothing of the failed batch is committed.
+  // Throws std::runtime_error when durability cannot be guaranteed (a store, the changelog,
+  // the repartition or dead-letter topic failed): nothing of the failed batch is committed.
   void run();
   void request_stop() { stop_.store(true); }
   const PipelineStats& stats() const { return stats_; }
+  int32_t state_partitions() const { return state_partitions_; }
 
  private:
-  struct Cursor {  // one partition's progress within this process
+  struct Cursor {  // one partition's progress within the current batch
     const rd_kafka_topic_t* rkt;
     int32_t partition;
     std::string topic;
-    std::string stream;  // cluster id + topic: scopes applied offsets to one cluster
-    int64_t applied;     // last offset whose effects are in the state store
-    int64_t last;        // last offset seen in the current batch, -1 when none
+    int64_t last;  // last offset seen in the current batch, -1 when none
+  };
+  struct Clock {  // per state partition: when its stream time last moved
+    int64_t stream_seen = 0;
+    std::chrono::steady_clock::time_point moved_at{};
   };
 
   void process(MessageBatch& batch);
-  void process_record(const rd_kafka_message_t& m, Cursor& cursor);
-  // Runs the timers due by the engine's current time (see effective_now).
+  void process_input(const rd_kafka_message_t& m, Cursor& cursor);
+  void process_match(const rd_kafka_message_t& m);
+  // Runs each state partition's timers due by its current time (see effective_now).
   void advance_time(bool caught_up);
-  int64_t effective_now(bool caught_up);
-  void stage(const Alert& alert);
+  int64_t effective_now(int32_t partition, const StateTask& task, bool caught_up);
   void publish_counters();
   // Between batches: switches to a newer rule set when there is one.
   void take_newer_rules();
@@ -95,6 +113,7 @@ class Pipeline : private ConsumerListener {
   Cursor& cursor_for(const rd_kafka_message_t& m);
   void periodic(bool force);
   void finish_batch();
+  void resend_pending();
 
   // ConsumerListener
   void on_assigned(const std::vector<TopicPartition>& parts) override;
@@ -105,30 +124,38 @@ class Pipeline : private ConsumerListener {
 
   const Config& config_;
   NewerRules newer_rules_;
-  StateStore& store_;
   KafkaProducer& producer_;
   PipelineProbe& probe_;
-  RuleRunner runner_;
-  DeadLetterWriter dead_letters_;
-  OutboxPublisher publisher_;
-  std::unique_ptr<KafkaConsumer> consumer_;
+  StateProbe& state_probe_;
+  std::string repartition_topic_;
+  int32_t state_partitions_ = 0;
   std::string cluster_id_;
+  std::unique_ptr<ActiveRules> rules_;
+  MatchStage match_;
+  DeadLetterWriter dead_letters_;
+  AckedWriter repartition_;
+  OutboxPublisher publisher_;
+  std::unique_ptr<StatePartitions> partitions_;
+  std::unique_ptr<KafkaConsumer> consumer_;
 
   std::atomic<bool> stop_{false};
+  std::string fatal_;  // an error in a rebalance callback, thrown by run()
   PipelineStats stats_;
+  std::vector<uint64_t> alerts_per_rule_, suppressed_per_rule_;
 
   // Per-batch scratch, reused.
   std::vector<Cursor> cursors_;
-  std::vector<OutboxEntry> new_alerts_;
+  std::vector<RoutedRecord> routed_;
+  MatchRecord record_;
   std::vector<std::string> new_alert_lines_;
   std::vector<double> latency_buckets_;
   double latency_sum_ = 0;
   uint64_t dead_letters_in_batch_ = 0;
   std::vector<LogRateLimiter> invalid_log_limiters_;
+  LogRateLimiter bad_match_log_limiter_;
   std::chrono::steady_clock::time_point last_periodic_{};
   std::chrono::steady_clock::time_point last_advance_{};
-  int64_t stream_seen_ = 0;  // stream time at the last advance, and when it last moved
-  std::chrono::steady_clock::time_point stream_moved_at_{};
+  std::map<int32_t, Clock> clocks_;
 };
 
 }  // namespace klaxon

@@ -1,17 +1,6 @@
 #include "app/rule_runner.h"
 
-#include <algorithm>
-
-#include "core/time.h"
-#include "match/request_ids.h"
-
 namespace klaxon {
-
-namespace {
-// An event stamped further in the future than this does not move stream time: one bad
-// clock must not expire every window.
-constexpr int64_t kMaxFutureSkewMs = 60'000;
-}  // namespace
 
 void RuleCounters::reset(size_t rules) {
   matches.assign(rules, 0);
@@ -19,68 +8,64 @@ void RuleCounters::reset(size_t rules) {
   suppressed.assign(rules, 0);
 }
 
+ActiveRules::ActiveRules(std::shared_ptr<const Matcher> m) : matcher(std::move(m)) {
+  for (const auto& r : matcher->rules()) by_state_id[r.state_id()] = &r;
+}
+
+MatchStageOptions match_stage_options(const RuleRunnerOptions& options, int32_t partitions) {
+  MatchStageOptions o;
+  o.max_event_bytes = options.max_event_bytes;
+  o.plain = options.plain;
+  o.accept_from_ms = options.accept_from_ms;
+  o.accept_to_ms = options.accept_to_ms;
+  o.request_id_keys = options.request_id_keys;
+  o.max_request_ids = options.logic.max_request_ids;
+  o.limits.message_lines = options.alert.stack_trace_lines;
+  o.partitions = partitions;
+  return o;
+}
+
 RuleRunner::RuleRunner(std::shared_ptr<const Matcher> matcher, StateStore& store,
                        RuleRunnerOptions options, EmitFn emit)
-    : options_(std::move(options)), emit_(std::move(emit)), evaluator_(store, options_.logic) {
-  use_rules(std::move(matcher));
+    : rules_(std::make_unique<ActiveRules>(matcher)),
+      match_(matcher, match_stage_options(options, 1)),
+      task_(store, StateTaskOptions{options.logic, options.alert, 0, 1},
+            StateTask::Listener{
+                [this, emit = std::move(emit)](const Rule& rule, const Alert& alert) {
+                  ++counters_.alerts[rules_->index_of(rule)];
+                  if (emit) emit(alert);
+                },
+                [this](const Rule& rule) { ++counters_.suppressed[rules_->index_of(rule)]; }}) {
+  task_.use_rules(&rules_->by_state_id);
+  counters_.reset(rules_->matcher->rules().size());
 }
 
 void RuleRunner::use_rules(std::shared_ptr<const Matcher> matcher) {
-  matcher_ = std::move(matcher);
-  decoder_ = std::make_unique<Decoder>(
-      DecodeOptions{options_.max_event_bytes, matcher_->rule_set().extra_fields(), options_.plain});
-  scratch_ = std::make_unique<Matcher::Scratch>(*matcher_);
-  state_ids_.clear();
-  rules_by_state_id_.clear();
-  for (const auto& r : matcher_->rules()) {
-    state_ids_.push_back(r.state_id());
-    rules_by_state_id_[state_ids_.back()] = &r;
-  }
-  evaluator_.use_rules(&rules_by_state_id_);
-  counters_.reset(matcher_->rules().size());
+  auto next = std::make_unique<ActiveRules>(matcher);
+  task_.use_rules(&next->by_state_id);
+  match_.use_rules(std::move(matcher));
+  rules_ = std::move(next);
+  counters_.reset(rules_->matcher->rules().size());
+}
+
+RuleCounters& RuleRunner::counters() {
+  std::vector<uint64_t> m = match_.take_matches();
+  for (size_t i = 0; i < m.size() && i < counters_.matches.size(); ++i)
+    counters_.matches[i] += m[i];
+  return counters_;
 }
 
 DecodeError RuleRunner::process(std::string_view payload, const SourceRef& source) {
-  event_.source = source;
-  if (DecodeError e = decoder_->decode(payload, event_); e != DecodeError::none) return e;
-  if (event_.timestamp_ms < options_.accept_from_ms ||
-      event_.timestamp_ms > options_.accept_to_ms) {
+  routed_.clear();
+  if (DecodeError e = match_.process(payload, source, routed_); e != DecodeError::none) return e;
+  if (match_.last_outside()) {
     ++skipped_outside_;
     return DecodeError::none;
   }
-  if (event_.timestamp_ms > stream_time_ms_ && event_.timestamp_ms <= now_ms() + kMaxFutureSkewMs) {
-    // Whatever fell due before this event happened first (a flatline that began before it).
-    advance(event_.timestamp_ms - 1);
-    stream_time_ms_ = event_.timestamp_ms;
-  }
-  matches_.clear();
-  matcher_->match(event_, *scratch_, matches_);
-  if (matches_.empty()) return DecodeError::none;
-  request_ids_.clear();
-  extract_request_ids(event_.message, options_.request_id_keys, options_.logic.max_request_ids,
-                      request_ids_);
-  for (const Match& match : matches_) {
-    const Rule& rule = matcher_->rules()[match.rule_index];
-    ++counters_.matches[match.rule_index];
-    fired_.clear();
-    if (evaluator_.on_match(rule, state_ids_[match.rule_index], match.group_key,
-                            event_.timestamp_ms, request_ids_, fired_))
-      ++counters_.suppressed[match.rule_index];
-    for (const Firing& f : fired_) emit(rule, match.group_key, f, f.by_match ? &event_ : nullptr);
-  }
+  task_.observe_time(match_.event().timestamp_ms);
+  for (const RoutedRecord& r : routed_)
+    if (decode_match_record(r.value, record_)) task_.apply(record_);
   return DecodeError::none;
-}
-
-void RuleRunner::advance(int64_t now) {
-  evaluator_.advance(now, [this](const Rule& rule, std::string_view group_key, const Firing& f) {
-    emit(rule, group_key, f, nullptr);
-  });
-}
-
-void RuleRunner::emit(const Rule& rule, std::string_view group_key, const Firing& firing,
-                      const Event* event) {
-  ++counters_.alerts[static_cast<size_t>(&rule - matcher_->rules().data())];
-  emit_(make_alert(options_.alert, rule, group_key, firing, event));
 }
 
 }  // namespace klaxon

@@ -1,11 +1,13 @@
-// RuleRunner: one record through decode -> match -> evaluate -> alert, and the passage of
-// event time. The live Pipeline and `klaxon rules test` (the backtest) both run records
-// through it, so a backtest decides exactly what the engine would.
+// RuleRunner: one record through the match stage and the state stage in process, with one
+// state partition: what `klaxon rules test` (the backtest) runs. The live Pipeline runs the
+// same two stages with the repartition topic between them, so a backtest decides what the
+// engine would: every match record is encoded and decoded exactly as it travels there.
 //
-// It keeps stream time (the newest event time seen; an event stamped more than a minute in
-// the future does not move it) and per-rule counters the caller reads and resets.
-// Alerts go to the `emit` callback; state changes stay in the Evaluator's cache and the
-// store's batch until the caller flushes and commits (or discards) them.
+// Time: here every decoded event moves stream time (in the engine each state partition
+// sees only its matches' times, plus the wall clock while caught up); what fires and when
+// (event time) is the same, since timers run at their own due time.
+// Alerts go to the `emit` callback; state changes stay in the store's batch until the
+// caller flushes and commits (or discards) them.
 //
 // Thread: one thread. The matcher may be swapped between records (use_rules).
 #pragma once
@@ -18,9 +20,8 @@
 #include <vector>
 
 #include "alert/alert.h"
-#include "alert/evaluator.h"
-#include "decode/decoder.h"
-#include "match/matcher.h"
+#include "app/match_stage.h"
+#include "app/state_task.h"
 #include "state/state_store.h"
 
 namespace klaxon {
@@ -42,6 +43,18 @@ struct RuleCounters {
   void reset(size_t rules);
 };
 
+// The active rules by state id, for a rule set (RulesByStateId points into the matcher).
+struct ActiveRules {
+  std::shared_ptr<const Matcher> matcher;
+  RulesByStateId by_state_id;
+  explicit ActiveRules(std::shared_ptr<const Matcher> m);
+  size_t index_of(const Rule& rule) const {
+    return static_cast<size_t>(&rule - matcher->rules().data());
+  }
+};
+
+MatchStageOptions match_stage_options(const RuleRunnerOptions& options, int32_t partitions);
+
 class RuleRunner {
  public:
   using EmitFn = std::function<void(const Alert&)>;
@@ -53,45 +66,31 @@ class RuleRunner {
   // says what was wrong.
   DecodeError process(std::string_view payload, const SourceRef& source);
   // Runs the timers due by `now` (event time); see Evaluator::advance.
-  void advance(int64_t now);
-  // Writes the batch's group state into the store's batch / forgets it.
-  void flush() { evaluator_.flush(); }
-  void discard() { evaluator_.discard(); }
+  void advance(int64_t now) { task_.advance(now); }
+  void flush() { task_.flush(); }
+  void discard() { task_.discard(); }
 
   // Activates another rule set (state is kept for rules whose state id is unchanged).
   // Counters are reset for the new rules.
   void use_rules(std::shared_ptr<const Matcher> matcher);
 
-  const Matcher& matcher() const { return *matcher_; }
-  const std::shared_ptr<const Matcher>& matcher_ptr() const { return matcher_; }
-  int64_t stream_time() const { return stream_time_ms_; }
+  const Matcher& matcher() const { return *rules_->matcher; }
+  int64_t stream_time() const { return task_.stream_time(); }
   // Event time of the last record decoded.
-  int64_t last_event_time() const { return event_.timestamp_ms; }
+  int64_t last_event_time() const { return match_.event().timestamp_ms; }
   // Events not evaluated because they were outside the accepted time range.
   uint64_t skipped_outside() const { return skipped_outside_; }
-  const std::string& detail() const { return decoder_->detail(); }
-  RuleCounters& counters() { return counters_; }
+  const std::string& detail() const { return match_.detail(); }
+  RuleCounters& counters();
 
  private:
-  void emit(const Rule& rule, std::string_view group_key, const Firing& firing, const Event* event);
-
-  std::shared_ptr<const Matcher> matcher_;
-  RuleRunnerOptions options_;
-  EmitFn emit_;
-  Evaluator evaluator_;
-  std::unique_ptr<Decoder> decoder_;
-  std::unique_ptr<Matcher::Scratch> scratch_;
-  RulesByStateId rules_by_state_id_;
-  std::vector<std::string> state_ids_;  // per rule index
+  std::unique_ptr<ActiveRules> rules_;
+  MatchStage match_;
+  StateTask task_;
   RuleCounters counters_;
-  int64_t stream_time_ms_ = 0;
   uint64_t skipped_outside_ = 0;
-
-  // Per-record scratch, reused.
-  Event event_;
-  std::vector<Match> matches_;
-  std::vector<Firing> fired_;
-  std::vector<std::string> request_ids_;
+  std::vector<RoutedRecord> routed_;
+  MatchRecord record_;
 };
 
 }  // namespace klaxon

@@ -98,10 +98,18 @@ Config parse_config(const std::string& text, const std::string& file) {
     }
   }
   if (YAML::Node s = root["state"]; s.IsDefined()) {
-    if (r.check_map(s, "state", {"dir", "sync", "grace_period"})) {
+    if (r.check_map(
+            s, "state",
+            {"dir", "sync", "grace_period", "changelog", "create_topics", "topic_replication"})) {
       r.get(s, "dir", "state", c.state.dir);
       r.get(s, "sync", "state", c.state.sync);
       r.get(s, "grace_period", "state", c.state.grace_period);
+      r.get(s, "changelog", "state", c.state.changelog);
+      r.get(s, "create_topics", "state", c.state.create_topics);
+      if (r.get(s, "topic_replication", "state", c.state.topic_replication, -1, 100) &&
+          c.state.topic_replication == 0)
+        r.problem(s["topic_replication"], "state.topic_replication",
+                  "must be -1 (the broker's default) or at least 1");
     }
   }
   if (YAML::Node a = root["alert"]; a.IsDefined()) {

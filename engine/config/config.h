@@ -51,6 +51,12 @@ struct StateConfig {
   // How late (event time) a match may arrive and still count in its window; also how long
   // the wall clock waits behind real time before a quiet window is closed.
   milliseconds grace_period{30000};
+  // Back each state partition with its changelog topic, so a partition that moves to
+  // another pod takes its state along. Off: state stays on the pod that built it.
+  bool changelog = true;
+  // Create the repartition and changelog topics when missing (Admin API).
+  bool create_topics = true;
+  int64_t topic_replication = -1;  // for topics klaxon creates; -1: the broker's default
 };
 
 struct AlertConfig {

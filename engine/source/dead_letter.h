@@ -14,28 +14,26 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "source/producer.h"
+#include "source/acked_writer.h"
 
 namespace klaxon {
 
 class DeadLetterWriter {
  public:
   DeadLetterWriter(KafkaProducer& producer, std::string topic)
-      : producer_(producer), topic_(std::move(topic)) {}
+      : writer_(producer, std::move(topic)) {}
 
   void send(const rd_kafka_message_t& record, std::string_view reason, std::string_view detail);
-  // Waits for every dead letter sent so far. Returns false, with the first error, when one
-  // was not acknowledged within `timeout` or failed.
-  bool wait(std::chrono::milliseconds timeout, std::string& error);
-  uint64_t acknowledged() const { return acknowledged_; }
-  const std::string& topic() const { return topic_; }
+  // Waits for every dead letter sent so far (see AckedWriter::wait).
+  bool wait(std::chrono::milliseconds timeout, std::string& error) {
+    return writer_.wait(timeout, error);
+  }
+  uint64_t acknowledged() const { return writer_.acknowledged(); }
+  uint64_t pending() const { return writer_.pending(); }
+  const std::string& topic() const { return writer_.topic(); }
 
  private:
-  KafkaProducer& producer_;
-  std::string topic_;
-  uint64_t pending_ = 0;
-  uint64_t acknowledged_ = 0;
-  std::string first_error_;
+  AckedWriter writer_;
 };
 
 }  // namespace klaxon

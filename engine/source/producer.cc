@@ -31,7 +31,8 @@ void KafkaProducer::delivery_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* 
   std::unique_ptr<DeliveryFn> fn(static_cast<DeliveryFn*>(m->_private));
   bool ok = m->err == RD_KAFKA_RESP_ERR_NO_ERROR;
   if (fn) {
-    (*fn)(ok, ok ? std::string() : std::string(rd_kafka_err2str(m->err)));
+    (*fn)(Delivery{ok, ok ? std::string() : std::string(rd_kafka_err2str(m->err)), m->partition,
+                   ok ? m->offset : -1});
   } else if (!ok) {
     ++self->failed_without_callback_;
   }
@@ -51,12 +52,12 @@ bool KafkaProducer::produce(std::string_view topic, std::string_view key, std::s
         rd_kafka_header_add(hdrs, h.name.data(), static_cast<ssize_t>(h.name.size()),
                             h.value.data(), static_cast<ssize_t>(h.value.size()));
     }
-    rd_kafka_resp_err_t e = rd_kafka_producev(
-        rk_.get(), RD_KAFKA_V_TOPIC(topic_name.c_str()), RD_KAFKA_V_PARTITION(partition),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-        RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_OPAQUE(fn.get()), RD_KAFKA_V_END);
+    rd_kafka_resp_err_t e =
+        rd_kafka_producev(rk_.get(), RD_KAFKA_V_TOPIC(topic_name.c_str()),
+                          RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                          RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_HEADERS(hdrs),
+                          RD_KAFKA_V_OPAQUE(fn.get()), RD_KAFKA_V_END);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
       fn.release();  // delivery_cb owns it now
       return true;
@@ -76,8 +77,7 @@ void KafkaProducer::poll(std::chrono::milliseconds timeout) {
 }
 
 bool KafkaProducer::flush(std::chrono::milliseconds timeout) {
-  return rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) ==
-         RD_KAFKA_RESP_ERR_NO_ERROR;
+  return rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
 int KafkaProducer::in_flight() const { return rd_kafka_outq_len(rk_.get()); }

@@ -32,8 +32,15 @@ struct Header {
 
 class KafkaProducer {
  public:
-  // ok=false carries librdkafka's reason.
-  using DeliveryFn = std::function<void(bool ok, const std::string& error)>;
+  // What Kafka said of one message: ok=false carries librdkafka's reason; partition and
+  // offset are where it was written (offset -1 when it was not).
+  struct Delivery {
+    bool ok;
+    std::string error;
+    int32_t partition;
+    int64_t offset;
+  };
+  using DeliveryFn = std::function<void(const Delivery&)>;
 
   explicit KafkaProducer(ProducerOptions options);
   ~KafkaProducer();  // flushes for up to 10 s

@@ -1,5 +1,6 @@
 #include "source/topic_reader.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace klaxon {
@@ -42,11 +43,11 @@ TopicReader::TopicReader(TopicReaderOptions options) : options_(std::move(option
   // A group id is needed by librdkafka's consumer API; nothing is ever committed to it.
   std::map<std::string, std::string> base = {
       {"bootstrap.servers", options_.bootstrap_servers},
-      {"group.id", "klaxon-rules-test"},
+      {"group.id", options_.client_id},
       {"enable.auto.commit", "false"},
       {"enable.auto.offset.store", "false"},
       {"enable.partition.eof", "true"},
-      {"client.id", "klaxon-rules-test"},
+      {"client.id", options_.client_id},
   };
   RdKafkaConfPtr conf = make_kafka_conf(base, options_.properties, "kafka.properties");
   char err[512];
@@ -57,6 +58,12 @@ TopicReader::TopicReader(TopicReaderOptions options) : options_(std::move(option
   const int timeout = static_cast<int>(options_.timeout.count());
 
   std::vector<int32_t> partitions = partitions_of(rk, options_.topic, timeout);
+  if (options_.partition) {
+    if (std::find(partitions.begin(), partitions.end(), *options_.partition) == partitions.end())
+      throw std::runtime_error("topic " + options_.topic + " has no partition " +
+                               std::to_string(*options_.partition));
+    partitions = {*options_.partition};
+  }
   PartitionList by_time(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
   for (int32_t p : partitions) {
     int64_t low = 0, high = 0;
@@ -65,6 +72,7 @@ TopicReader::TopicReader(TopicReaderOptions options) : options_(std::move(option
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
       throw std::runtime_error("cannot read the offsets of " + options_.topic + "/" +
                                std::to_string(p) + ": " + rd_kafka_err2str(e));
+    watermarks_[p] = Watermarks{low, high};
     int64_t start = options_.from_offset ? std::max(low, *options_.from_offset) : low;
     ranges_[p] = Range{start, high};
     if (options_.from_time_ms)
@@ -97,6 +105,11 @@ TopicReader::TopicReader(TopicReaderOptions options) : options_(std::move(option
   if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, assignment.get());
       e != RD_KAFKA_RESP_ERR_NO_ERROR)
     throw std::runtime_error(std::string("cannot assign partitions: ") + rd_kafka_err2str(e));
+}
+
+Watermarks TopicReader::watermarks(int32_t partition) const {
+  auto it = watermarks_.find(partition);
+  return it == watermarks_.end() ? Watermarks{} : it->second;
 }
 
 TopicReader::~TopicReader() {

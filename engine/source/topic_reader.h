@@ -1,6 +1,7 @@
-// TopicReader: reads a topic from a start (an offset, a time, or the beginning) to the end
-// its partitions had when reading began, without joining a consumer group: nothing is
-// committed and no running engine is disturbed. Used by `klaxon rules test --topic`.
+// TopicReader: reads a topic (or one of its partitions) from a start (an offset, a time, or
+// the beginning) to the end its partitions had when reading began, without joining a
+// consumer group: nothing is committed and no running engine is disturbed. Used by
+// `klaxon rules test --topic` and to restore state stores from their changelogs.
 //
 // Records of all partitions come interleaved as the brokers serve them (as a consumer of
 // the live topic sees them), so event time advances as it would in the engine.
@@ -22,10 +23,17 @@ namespace klaxon {
 struct TopicReaderOptions {
   std::string bootstrap_servers;
   std::string topic;
+  std::optional<int32_t> partition;     // only this partition
   std::optional<int64_t> from_offset;   // per partition; below a partition's start: its start
   std::optional<int64_t> from_time_ms;  // the first record at or after this time
   std::map<std::string, std::string> properties;  // librdkafka properties (SASL/SSL, ...)
   std::chrono::milliseconds timeout{10000};       // for metadata and offset lookups
+  std::string client_id = "klaxon-reader";
+};
+
+struct Watermarks {
+  int64_t low = 0;   // the first offset still in the partition
+  int64_t high = 0;  // the offset the next record will get
 };
 
 class TopicReader {
@@ -41,6 +49,8 @@ class TopicReader {
   bool next(MessageBatch& out, size_t max);
   // Records between the start and end offsets, over all partitions.
   uint64_t total() const { return total_; }
+  // The partition's offsets when reading began.
+  Watermarks watermarks(int32_t partition) const;
 
  private:
   struct Range {
@@ -50,6 +60,7 @@ class TopicReader {
   TopicReaderOptions options_;
   RdKafkaPtr rk_;
   std::map<int32_t, Range> ranges_;  // partitions not finished yet
+  std::map<int32_t, Watermarks> watermarks_;
   uint64_t total_ = 0;
 };
 

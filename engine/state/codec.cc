@@ -2,75 +2,10 @@
 
 #include <cstdint>
 
+#include "core/bytes.h"
+
 namespace klaxon::state_codec {
-namespace {
-
-void put_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-uint64_t zigzag(int64_t v) {
-  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-}
-
-int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
-
-void put_bytes(std::string& out, std::string_view s) {
-  put_varint(out, s.size());
-  out.append(s);
-}
-
-// Reads from a view, never past its end; every read returns false once input runs out.
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-
-  bool byte(uint8_t& v) {
-    if (in_.empty()) return false;
-    v = static_cast<uint8_t>(in_.front());
-    in_.remove_prefix(1);
-    return true;
-  }
-
-  bool varint(uint64_t& v) {
-    v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      uint8_t b;
-      if (!byte(b)) return false;
-      // The tenth byte may carry only the top bit of a 64-bit value.
-      if (shift == 63 && b > 1) return false;
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) return true;
-    }
-    return false;
-  }
-
-  bool signed_varint(int64_t& v) {
-    uint64_t u;
-    if (!varint(u)) return false;
-    v = unzigzag(u);
-    return true;
-  }
-
-  bool bytes(std::string& out) {
-    uint64_t n;
-    if (!varint(n) || n > in_.size()) return false;
-    out.assign(in_.data(), static_cast<size_t>(n));
-    in_.remove_prefix(static_cast<size_t>(n));
-    return true;
-  }
-
-  size_t remaining() const { return in_.size(); }
-
- private:
-  std::string_view in_;
-};
-
-}  // namespace
+using Reader = ByteReader;
 
 void group_key_into(std::string& out, std::string_view rule, std::string_view group_key) {
   out.clear();
@@ -123,19 +58,6 @@ std::string timers_due_end(int64_t due_ms) {
   std::string out(kTimerPrefix);
   out += encode_fixed64(sortable(due_ms + 1));
   return out;
-}
-
-std::string encode_fixed64(uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
-  return out;
-}
-
-bool decode_fixed64(std::string_view in, uint64_t& v) {
-  if (in.size() != 8) return false;
-  v = 0;
-  for (char c : in) v = (v << 8) | static_cast<unsigned char>(c);
-  return true;
 }
 
 std::string outbox_key(uint64_t seq) {

@@ -9,6 +9,8 @@
 //   a\x1f<alert id>                 -> seq, 8 bytes big-endian (index for remove_alert)
 //   p\x1f<stream>\x1f<partition>    -> offset, 8 bytes big-endian two's complement
 //   m\x1fgroups                     -> number of group keys, 8 bytes big-endian
+//   l\x1fcheckpoint                 -> local only (not changelogged): changelog name, then
+//                                     the offset of the last changelog batch applied
 // Rule names and stream names must not contain 0x1f; group keys and alert ids may hold
 // any bytes since they end the key.
 //
@@ -23,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/bytes.h"
 #include "state/group_state.h"
 #include "state/state_store.h"
 
@@ -34,6 +37,10 @@ inline constexpr std::string_view kAlertIndexPrefix = "a\x1f";
 inline constexpr std::string_view kOffsetPrefix = "p\x1f";
 inline constexpr std::string_view kTimerPrefix = "t\x1f";
 inline constexpr std::string_view kGroupCountKey = "m\x1fgroups";
+inline constexpr std::string_view kLocalPrefix = "l\x1f";
+inline constexpr std::string_view kCheckpointKey =
+    "l\x1f"
+    "checkpoint";
 
 inline constexpr uint8_t kGroupVersion = 2;
 inline constexpr uint8_t kOutboxVersion = 1;
@@ -54,8 +61,8 @@ std::string alert_index_key(std::string_view alert_id);
 std::string offset_key(std::string_view stream, int32_t partition);
 
 // 8-byte big-endian integers (offsets, sequence numbers, the group count).
-std::string encode_fixed64(uint64_t v);
-bool decode_fixed64(std::string_view in, uint64_t& v);
+using klaxon::decode_fixed64;
+using klaxon::encode_fixed64;
 
 void encode_group(const GroupState& state, std::string& out);
 bool decode_group(std::string_view in, GroupState& out);

@@ -11,10 +11,12 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <unordered_map>
 
+#include "core/bytes.h"
 #include "state/codec.h"
 
 namespace klaxon {
@@ -64,7 +66,8 @@ struct StateStore::Impl {
   // batch keeps only its last value, so the batch stays as small as the distinct keys.
   rocksdb::WriteBatchWithIndex batch{rocksdb::BytewiseComparator(), 0, true};
   int64_t group_delta = 0;
-  std::unordered_map<std::string, uint64_t> staged_ids;      // alert id -> outbox sequence
+  std::optional<uint64_t> staged_groups;                 // the count this batch writes, once folded
+  std::unordered_map<std::string, uint64_t> staged_ids;  // alert id -> outbox sequence
   std::unordered_map<std::string, int64_t> staged_offsets;   // offset key -> offset
   mutable std::unordered_map<std::string, int64_t> applied;  // offset key -> committed offset
   uint64_t next_seq = 0;
@@ -130,9 +133,19 @@ struct StateStore::Impl {
     if (!s.ok()) throw std::runtime_error("state store " + options.dir + ": " + s.ToString());
   }
 
+  // Writes the batch's change of the group count under its key.
+  void fold_group_delta() {
+    if (group_delta == 0) return;
+    int64_t n = static_cast<int64_t>(staged_groups.value_or(groups.load())) + group_delta;
+    staged_groups = n < 0 ? 0 : static_cast<uint64_t>(n);
+    group_delta = 0;
+    check_write(batch.Put(codec::kGroupCountKey, codec::encode_fixed64(*staged_groups)));
+  }
+
   void clear_batch() {
     batch.Clear();
     group_delta = 0;
+    staged_groups.reset();
     staged_ids.clear();
     staged_offsets.clear();
   }
@@ -204,6 +217,45 @@ void StateStore::stage_alert(const OutboxEntry& entry) {
   m.check_write(m.batch.Put(codec::alert_index_key(entry.alert_id), codec::encode_fixed64(seq)));
 }
 
+void StateStore::stage_remove_alert(std::string_view alert_id) {
+  Impl& m = *impl_;
+  std::string index = codec::alert_index_key(alert_id);
+  std::string value;
+  if (!get(index, value)) return;
+  uint64_t seq;
+  if (codec::decode_fixed64(value, seq)) m.check_write(m.batch.Delete(codec::outbox_key(seq)));
+  m.check_write(m.batch.Delete(index));
+  m.staged_ids.erase(std::string(alert_id));
+}
+
+void StateStore::stage_checkpoint(std::string_view changelog, int64_t offset) {
+  std::string value;
+  put_bytes(value, changelog);
+  value += encode_fixed64(static_cast<uint64_t>(offset));
+  impl_->check_write(impl_->batch.Put(codec::kCheckpointKey, value));
+}
+
+size_t StateStore::visit_changes(
+    const std::function<void(std::string_view key, const std::string_view* value)>& visit) {
+  Impl& m = *impl_;
+  m.fold_group_delta();  // the count is state too: it travels with the batch
+  size_t visited = 0;
+  std::unique_ptr<rocksdb::WBWIIterator> it(m.batch.NewIterator());
+  it->SeekToFirst();
+  while (it->Valid()) {
+    rocksdb::WriteEntry entry = it->Entry();
+    it->Next();
+    // Several updates of one key come in write order: only the last one counts.
+    if (it->Valid() && it->Entry().key == entry.key) continue;
+    std::string_view key = entry.key.ToStringView();
+    if (key.starts_with(codec::kLocalPrefix)) continue;
+    std::string_view value = entry.value.ToStringView();
+    visit(key, entry.type == rocksdb::kPutRecord ? &value : nullptr);
+    ++visited;
+  }
+  return visited;
+}
+
 void StateStore::stage_offset(std::string_view stream, int32_t partition, int64_t offset) {
   Impl& m = *impl_;
   std::string key = codec::offset_key(stream, partition);
@@ -213,15 +265,10 @@ void StateStore::stage_offset(std::string_view stream, int32_t partition, int64_
 
 rocksdb::Status StateStore::commit_batch() {
   Impl& m = *impl_;
-  uint64_t groups = m.groups.load();
-  if (m.group_delta != 0) {
-    int64_t n = static_cast<int64_t>(groups) + m.group_delta;
-    groups = n < 0 ? 0 : static_cast<uint64_t>(n);
-    m.check_write(m.batch.Put(codec::kGroupCountKey, codec::encode_fixed64(groups)));
-  }
+  m.fold_group_delta();
   if (m.batch.GetWriteBatch()->Count() == 0) return rocksdb::Status::OK();
   if (rocksdb::Status s = m.db->Write(m.write_options, m.batch.GetWriteBatch()); !s.ok()) return s;
-  m.groups = groups;
+  if (m.staged_groups) m.groups = *m.staged_groups;
   for (const auto& [key, offset] : m.staged_offsets) m.applied[key] = offset;
   m.clear_batch();
   return rocksdb::Status::OK();
@@ -258,20 +305,51 @@ std::vector<OutboxEntry> StateStore::pending_alerts() const {
   return out;
 }
 
-rocksdb::Status StateStore::remove_alert(std::string_view alert_id) {
-  Impl& m = *impl_;
-  std::string index = codec::alert_index_key(alert_id);
+bool StateStore::checkpoint(std::string& changelog, int64_t& offset) const {
   std::string value;
-  rocksdb::Status s = m.db->Get(rocksdb::ReadOptions(), index, &value);
-  if (s.IsNotFound()) return rocksdb::Status::OK();
-  if (!s.ok()) return s;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), codec::kCheckpointKey, &value);
+  if (!s.ok() && !s.IsNotFound()) impl_->fail_read("the checkpoint", s);
+  ByteReader r(value);
+  std::string_view name;
+  if (!s.ok() || !r.view(name) || r.remaining() != 8) return false;
+  uint64_t v;
+  decode_fixed64(value.substr(value.size() - 8), v);
+  changelog.assign(name);
+  offset = static_cast<int64_t>(v);
+  return true;
+}
+
+rocksdb::Status StateStore::restore(const std::vector<Change>& changes, std::string_view changelog,
+                                    int64_t offset) {
+  Impl& m = *impl_;
   rocksdb::WriteBatch batch;
-  if (s = batch.Delete(index); !s.ok()) return s;
-  uint64_t seq;
-  if (codec::decode_fixed64(value, seq)) {
-    if (s = batch.Delete(codec::outbox_key(seq)); !s.ok()) return s;
+  for (const Change& c : changes) {
+    rocksdb::Status s = c.value ? batch.Put(c.key, *c.value) : batch.Delete(c.key);
+    if (!s.ok()) return s;
   }
-  return m.db->Write(m.write_options, &batch);
+  std::string value;
+  put_bytes(value, changelog);
+  value += encode_fixed64(static_cast<uint64_t>(offset));
+  if (rocksdb::Status s = batch.Put(codec::kCheckpointKey, value); !s.ok()) return s;
+  if (rocksdb::Status s = m.db->Write(m.write_options, &batch); !s.ok()) return s;
+  m.applied.clear();
+  m.load_next_seq();
+  m.load_group_count();
+  return rocksdb::Status::OK();
+}
+
+void StateStore::wipe() {
+  Impl& m = *impl_;
+  m.clear_batch();
+  m.applied.clear();
+  m.db->Close().PermitUncheckedError();
+  m.db.reset();
+  rocksdb::Status s = rocksdb::DestroyDB(m.options.dir, make_options());
+  if (!s.ok())
+    throw std::runtime_error("cannot wipe state directory " + m.options.dir + ": " + s.ToString());
+  m.next_seq = 0;
+  m.groups = 0;
+  m.open();
 }
 
 uint64_t StateStore::estimated_groups() const { return impl_->groups.load(); }

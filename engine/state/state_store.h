@@ -1,16 +1,21 @@
 // StateStore: the engine's durable state in one RocksDB database under a state directory.
 //
+// In `klaxon run` there is one StateStore per state partition (see app/state_tasks.h),
+// each backed by its partition of the changelog topic (state/changelog.h).
+//
 // It holds, always written together in one atomic WriteBatch per processing batch (so a
 // crash leaves either all of a batch's effects or none):
 //   - rule state: key/value pairs the alert stage's evaluator keeps per (rule, group) and
 //     its timers (see state/codec.h for the key layout; values are the evaluator's);
 //   - the alert outbox: alerts decided but not yet acknowledged by the alerts topic;
 //   - applied offsets: per (stream, partition) the last record whose effects are in here,
-//     so records redelivered after a crash or rebalance are recognised and skipped.
+//     so records redelivered after a crash or rebalance are recognised and skipped;
+//   - local-only keys (never changelogged): the changelog checkpoint, i.e. which changelog
+//     this store mirrors and the offset of the last changelog batch it contains.
 // Reads see the current batch's own writes (read-your-writes), also when scanning.
 //
-// Thread: get/put/erase/scan/stage_*/commit_batch/applied_offset from the one pipeline
-// thread. pending_alerts/remove_alert/estimated_groups are safe from any thread.
+// Thread: one thread at a time (the pipeline thread). estimated_groups/estimated_bytes are
+// safe from any thread.
 // Errors: a RocksDB read error throws std::runtime_error (carrying on would double-count or
 // re-alert); write errors are returned by commit_batch.
 #pragma once
@@ -20,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,8 +66,18 @@ class StateStore {
   // Adds an alert to the outbox, in the current batch. Staging an id that is already in
   // the outbox replaces its document and keeps its place.
   void stage_alert(const OutboxEntry& entry);
+  // Removes an alert from the outbox, in the current batch; unknown ids are ignored.
+  void stage_remove_alert(std::string_view alert_id);
   // Records that records up to and including `offset` of stream/partition are applied.
   void stage_offset(std::string_view stream, int32_t partition, int64_t offset);
+  // Records, with the current batch, that the store holds `changelog` up to `offset`.
+  void stage_checkpoint(std::string_view changelog, int64_t offset);
+
+  // The current batch's changes as the changelog carries them: every key written or
+  // erased (value null), once each with its final value, in key order; local-only keys
+  // are left out. Returns how many it visited.
+  size_t visit_changes(
+      const std::function<void(std::string_view key, const std::string_view* value)>& visit);
 
   // Writes the current batch atomically (and durably when sync); clears it. On failure the
   // batch is kept so the caller can retry or stop; nothing of it is visible.
@@ -74,7 +90,19 @@ class StateStore {
 
   // Committed outbox entries, oldest first.
   std::vector<OutboxEntry> pending_alerts() const;
-  rocksdb::Status remove_alert(std::string_view alert_id);
+
+  // The committed checkpoint: false when there is none.
+  bool checkpoint(std::string& changelog, int64_t& offset) const;
+  // Restoration: writes changes read from the changelog (value nullopt = erased) and the
+  // checkpoint they reach, atomically, outside any batch (which must be empty).
+  struct Change {
+    std::string key;
+    std::optional<std::string> value;
+  };
+  rocksdb::Status restore(const std::vector<Change>& changes, std::string_view changelog,
+                          int64_t offset);
+  // Deletes everything (a store that does not match its changelog); throws on failure.
+  void wipe();
 
   // The number of rule groups as of the last commit (for the state-size metric).
   uint64_t estimated_groups() const;

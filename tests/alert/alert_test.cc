@@ -30,10 +30,13 @@ std::string long_trace(int frames) {
   return m;
 }
 
+// The event as the state stage sees it: through the repartition topic's match record.
 struct Fixture {
   Event event;
   std::string message = long_trace(80);
   Firing firing;
+  std::string encoded;
+  MatchRecord record;
   Fixture() {
     event.message = message;
     event.timestamp_ms = *parse_timestamp_ms("2026-11-24T10:15:30.123Z");
@@ -51,13 +54,19 @@ struct Fixture {
     firing.request_ids = {"5f3a9c2e71b04d1e"};
     firing.condition = "11 more matches since the previous alert";
   }
+  // The event's sample as of now (a test may change the event first).
+  const Sample* sample() {
+    encode_match_record(event, {}, {}, MatchRecordLimits{}, encoded);
+    EXPECT_TRUE(decode_match_record(encoded, record));
+    return &record.sample;
+  }
 };
 
 TEST(Alert, CarriesWhatOnCallNeeds) {
   Fixture f;
   AlertOptions options;
   options.kibana_url = "http://kibana.example:5601/";
-  Alert a = make_alert(options, stack_rule(), "0123456789abcdef", f.firing, &f.event);
+  Alert a = make_alert(options, stack_rule(), "0123456789abcdef", f.firing, f.sample());
   EXPECT_EQ(a.rule, "pay-exception-stack");
   EXPECT_EQ(a.severity, "critical");
   EXPECT_EQ(a.group_by, "fingerprint");
@@ -88,15 +97,15 @@ TEST(Alert, IdIsDeterministicPerRuleGroupAndWindow) {
   EXPECT_NE(alert_id("r", "g", 1000), alert_id("r", "h", 1000));
   EXPECT_NE(alert_id("r", "g", 1000), alert_id("s", "g", 1000));
   Fixture f;
-  Alert a = make_alert(AlertOptions{}, stack_rule(), "k", f.firing, &f.event);
-  Alert b = make_alert(AlertOptions{}, stack_rule(), "k", f.firing, &f.event);
+  Alert a = make_alert(AlertOptions{}, stack_rule(), "k", f.firing, f.sample());
+  Alert b = make_alert(AlertOptions{}, stack_rule(), "k", f.firing, f.sample());
   EXPECT_EQ(a.id, b.id);
   EXPECT_EQ(to_json(a), to_json(b));  // a replay produces the identical document
 }
 
 TEST(Alert, JsonRoundTripsAndIsValid) {
   Fixture f;
-  Alert a = make_alert(AlertOptions{}, stack_rule(), "0123456789abcdef", f.firing, &f.event);
+  Alert a = make_alert(AlertOptions{}, stack_rule(), "0123456789abcdef", f.firing, f.sample());
   std::string json = to_json(a);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -126,7 +135,7 @@ TEST(Alert, OneLineEventsHaveNoStackTrace) {
   f.event.tags.clear();
   Rule r = stack_rule();
   r.group_by = GroupBy::rule;
-  Alert a = make_alert(AlertOptions{}, r, r.name, f.firing, &f.event);
+  Alert a = make_alert(AlertOptions{}, r, r.name, f.firing, f.sample());
   EXPECT_EQ(a.stack_trace, "");
   EXPECT_EQ(a.stack_trace_total_lines, 0u);
   EXPECT_EQ(a.exception_class, "");
@@ -136,7 +145,7 @@ TEST(Alert, OneLineEventsHaveNoStackTrace) {
 TEST(Alert, KibanaLinkWithoutRequestIdsFiltersOnTypeAndHost) {
   Fixture f;
   f.firing.request_ids.clear();
-  Alert a = make_alert(AlertOptions{}, stack_rule(), "k", f.firing, &f.event);
+  Alert a = make_alert(AlertOptions{}, stack_rule(), "k", f.firing, f.sample());
   EXPECT_NE(a.kibana_url.find("type:%22pay-biz%22%20and%20host:%22pay-app-03%22"),
             std::string::npos)
       << a.kibana_url;
@@ -144,7 +153,7 @@ TEST(Alert, KibanaLinkWithoutRequestIdsFiltersOnTypeAndHost) {
 
 TEST(Alert, TextShowsCountsAndTrace) {
   Fixture f;
-  Alert a = make_alert(AlertOptions{}, stack_rule(), "0123456789abcdef", f.firing, &f.event);
+  Alert a = make_alert(AlertOptions{}, stack_rule(), "0123456789abcdef", f.firing, f.sample());
   std::string text = to_text(a, 5);
   EXPECT_NE(text.find("[CRITICAL] pay-exception-stack"), std::string::npos) << text;
   EXPECT_NE(text.find("11 suppressed since the previous alert (realert 5m)"), std::string::npos)

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "app/topics_setup.h"
 #include "source/consumer.h"
 #include "source/producer.h"
 
@@ -30,6 +31,7 @@ TempDir::~TempDir() {
 KafkaCluster::KafkaCluster() : cluster_(3) {
   for (const char* t : {"pay_log_topic", "pay_alerts", "pay_log_dead_letter"})
     cluster_.create_topic(t, 3, 3);
+  create_internal_topics(cluster_, "klaxon", 3, 3);
 }
 
 void KafkaCluster::produce(const std::string& topic,

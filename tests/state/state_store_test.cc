@@ -318,9 +318,12 @@ TEST_F(StateStoreTest, OutboxKeepsOrderAcrossReopenAndRemovesById) {
   EXPECT_EQ(pending[1].key, "key-alpha");
   EXPECT_EQ(pending[1].document, "{\"id\":\"alpha\"}");
 
-  ASSERT_TRUE(store->remove_alert("alpha").ok());
-  ASSERT_TRUE(store->remove_alert("alpha").ok()) << "removing twice is fine";
-  ASSERT_TRUE(store->remove_alert("never-staged").ok());
+  store->stage_remove_alert("alpha");
+  commit_ok(*store);
+  store->stage_remove_alert("alpha");
+  commit_ok(*store);
+  store->stage_remove_alert("never-staged");
+  commit_ok(*store);
   EXPECT_THAT(ids_of(store->pending_alerts()), ElementsAre("zeta", "mu", "beta"));
 
   store->stage_alert(entry("new"));
@@ -334,8 +337,10 @@ TEST_F(StateStoreTest, NewAlertsAfterReopenComeAfterOldOnes) {
     for (int i = 0; i < 300; ++i) store->stage_alert(entry("old" + std::to_string(i)));
     commit_ok(*store);
     // Remove some from the front and the newest: the order of the rest must not change.
-    ASSERT_TRUE(store->remove_alert("old0").ok());
-    ASSERT_TRUE(store->remove_alert("old299").ok());
+    store->stage_remove_alert("old0");
+    commit_ok(*store);
+    store->stage_remove_alert("old299");
+    commit_ok(*store);
   }
   auto store = open();
   store->stage_alert(entry("new"));
@@ -352,7 +357,8 @@ TEST_F(StateStoreTest, OutboxEmptiedAndReopenedStillWorks) {
     auto store = open();
     store->stage_alert(entry("a"));
     commit_ok(*store);
-    ASSERT_TRUE(store->remove_alert("a").ok());
+    store->stage_remove_alert("a");
+    commit_ok(*store);
   }
   auto store = open();
   EXPECT_THAT(store->pending_alerts(), IsEmpty());
@@ -380,7 +386,8 @@ TEST_F(StateStoreTest, RestagingAnIdDoesNotDuplicateIt) {
   pending = store->pending_alerts();
   ASSERT_THAT(ids_of(pending), ElementsAre("a", "b"));
   EXPECT_EQ(pending[0].document, "v3");
-  ASSERT_TRUE(store->remove_alert("a").ok());
+  store->stage_remove_alert("a");
+  commit_ok(*store);
   EXPECT_THAT(ids_of(store->pending_alerts()), ElementsAre("b"));
 }
 
@@ -390,45 +397,12 @@ TEST_F(StateStoreTest, RemoveDeletesEntryAndIndexTogether) {
     store->stage_alert(entry("keep"));
     store->stage_alert(entry("drop"));
     commit_ok(*store);
-    ASSERT_TRUE(store->remove_alert("drop").ok());
+    store->stage_remove_alert("drop");
+    commit_ok(*store);
   }
   EXPECT_EQ(raw_keys_with_prefix(state_codec::kOutboxPrefix).size(), 1u);
   EXPECT_THAT(raw_keys_with_prefix(state_codec::kAlertIndexPrefix),
               ElementsAre(state_codec::alert_index_key("keep")));
-}
-
-TEST_F(StateStoreTest, OutboxIsUsableFromAnotherThreadDuringCommits) {
-  StateOptions o = options();
-  o.sync = false;
-  constexpr int kBatches = 300;
-  {
-    StateStore store(o);
-    std::atomic<bool> done{false};
-    std::atomic<int> removed{0};
-    std::thread publisher([&] {
-      for (;;) {
-        bool last_round = done.load();
-        for (const auto& e : store.pending_alerts()) {
-          ASSERT_TRUE(store.remove_alert(e.alert_id).ok());
-          ++removed;
-        }
-        if (last_round) return;
-      }
-    });
-    for (int i = 0; i < kBatches; ++i) {
-      store.put("g\x1fr\x1fk" + std::to_string(i % 7), std::to_string(i));
-      store.stage_alert(entry("id" + std::to_string(i)));
-      store.stage_offset("s", 0, i);
-      commit_ok(store);
-    }
-    done = true;
-    publisher.join();
-    EXPECT_THAT(store.pending_alerts(), IsEmpty());
-    EXPECT_EQ(removed.load(), kBatches);
-    EXPECT_EQ(store.applied_offset("s", 0), kBatches - 1);
-  }
-  EXPECT_THAT(raw_keys_with_prefix(state_codec::kOutboxPrefix), IsEmpty());
-  EXPECT_THAT(raw_keys_with_prefix(state_codec::kAlertIndexPrefix), IsEmpty());
 }
 
 // --- applied offsets -------------------------------------------------------------------

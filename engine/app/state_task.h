@@ -1,0 +1,82 @@
+// StateTask: the state stage of one state partition. Applies match records (from the
+// repartition topic, or straight from the match stage in a backtest) to the rules' group
+// state in that partition's StateStore, runs the partition's timers as its time passes,
+// and puts the alerts that fire into the store's outbox (same batch as the state change).
+//
+// Time: each partition has its own stream time, the newest event time among its records
+// (an event stamped more than a minute in the future does not move it). Before a record's
+// newer time takes effect, what fell due before it runs first.
+// Replays: each record names the input record it came from; one whose input offset is at
+// or below the newest applied for that input partition is skipped (a redelivery after a
+// crash or rebalance, or a match produced twice), so a record is applied at most once.
+//
+// Thread: one thread. Rules are swapped between batches (use_rules).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "alert/alert.h"
+#include "alert/evaluator.h"
+#include "match/match_record.h"
+#include "state/state_store.h"
+
+namespace klaxon {
+
+struct StateTaskOptions {
+  LogicOptions logic;
+  AlertOptions alert;
+  int32_t partition = 0;
+  int32_t partitions = 1;  // state partitions in all: which standing groups are this one's
+};
+
+class StateTask {
+ public:
+  struct Listener {
+    std::function<void(const Rule&, const Alert&)> alert;  // fired (already in the outbox)
+    std::function<void(const Rule&)> suppressed;           // held back by realert
+  };
+
+  StateTask(StateStore& store, StateTaskOptions options, Listener listener);
+
+  // `rules` must stay valid until the next call.
+  void use_rules(const RulesByStateId* rules);
+  // Applies one record; false when it was applied before (skipped).
+  bool apply(const MatchRecord& record);
+  // Moves stream time to `event_time_ms` (when newer), running what fell due before it.
+  void observe_time(int64_t event_time_ms);
+  // Runs the timers due by `now` (event time); see Evaluator::advance.
+  void advance(int64_t now);
+  // Writes the batch's group state into the store's batch / forgets it.
+  void flush();
+  void discard();
+
+  int64_t stream_time() const { return stream_time_ms_; }
+  uint64_t unknown_rules() const { return unknown_rules_; }
+  // Alerts put in the outbox since take_new_alerts() was last called.
+  std::vector<OutboxEntry> take_new_alerts() { return std::move(new_alerts_); }
+  StateStore& store() { return store_; }
+
+ private:
+  void emit(const Rule& rule, std::string_view group_key, const Firing& firing,
+            const Sample* sample);
+  bool seen(const Sample& sample);
+
+  StateStore& store_;
+  StateTaskOptions options_;
+  Listener listener_;
+  Evaluator evaluator_;
+  const RulesByStateId* rules_ = nullptr;
+  int64_t stream_time_ms_ = 0;
+  uint64_t unknown_rules_ = 0;
+  std::vector<OutboxEntry> new_alerts_;
+  // Newest input offset applied per input partition in this batch ("topic\x1fpartition").
+  std::unordered_map<std::string, int64_t> batch_applied_;
+  std::vector<Firing> fired_;
+  std::vector<std::string> request_ids_;
+  std::string key_;
+};
+
+}  // namespace klaxon

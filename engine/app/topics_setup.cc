@@ -1,0 +1,66 @@
+#include "app/topics_setup.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "config/internal_topics.h"
+#include "source/topic_admin.h"
+
+namespace klaxon {
+
+namespace {
+constexpr std::chrono::milliseconds kAdminTimeout{15000};
+}  // namespace
+
+int32_t ensure_internal_topics(const Config& config, rd_kafka_t* rk) {
+  std::map<std::string, int> counts = topic_partition_counts(rk, kAdminTimeout);
+  int partitions = 0;
+  for (const auto& t : config.kafka.topics) {
+    auto it = counts.find(t);
+    if (it == counts.end())
+      throw std::runtime_error("input topic " + t + " does not exist in " +
+                               config.kafka.bootstrap_servers);
+    partitions = std::max(partitions, it->second);
+  }
+  struct Internal {
+    std::string name;
+    std::map<std::string, std::string> configs;
+  };
+  std::vector<Internal> internal = {{repartition_topic(config.kafka.group_id), {}}};
+  if (config.state.changelog)
+    internal.push_back({changelog_topic(config.kafka.group_id), {{"cleanup.policy", "compact"}}});
+  for (const Internal& t : internal) {
+    auto it = counts.find(t.name);
+    if (it != counts.end()) {
+      if (it->second != partitions)
+        throw std::runtime_error("topic " + t.name + " has " + std::to_string(it->second) +
+                                 " partitions but the input " + "has " +
+                                 std::to_string(partitions) +
+                                 ": state would land in the wrong partitions. " +
+                                 "Delete it (its state is lost) or use another kafka.group_id");
+      continue;
+    }
+    std::string error = "state.create_topics is false";
+    if (config.state.create_topics &&
+        create_topic(rk, t.name, partitions, static_cast<int>(config.state.topic_replication),
+                     t.configs, kAdminTimeout, error)) {
+      spdlog::info("created topic {} ({} partitions{})", t.name, partitions,
+                   t.configs.empty() ? "" : ", compacted");
+      continue;
+    }
+    throw std::runtime_error("topic " + t.name + " does not exist and was not created (" + error +
+                             "); create it with " + std::to_string(partitions) + " partitions" +
+                             (t.configs.empty() ? "" : " and cleanup.policy=compact"));
+  }
+  return partitions;
+}
+
+void create_internal_topics(MockCluster& cluster, const std::string& group, int partitions,
+                            int replication) {
+  cluster.create_topic(repartition_topic(group), partitions, replication);
+  cluster.create_topic(changelog_topic(group), partitions, replication);
+}
+
+}  // namespace klaxon

@@ -1,0 +1,47 @@
+#include "source/acked_writer.h"
+
+#include <algorithm>
+
+namespace klaxon {
+
+void AckedWriter::send(std::string_view key, std::string_view value,
+                       const std::vector<Header>& headers, int32_t partition) {
+  ++pending_;
+  std::string error;
+  bool queued = producer_.produce(
+      topic_, key, value, headers,
+      [this](const KafkaProducer::Delivery& d) {
+        --pending_;
+        if (d.ok) {
+          ++acknowledged_;
+          int64_t& last = last_offsets_.try_emplace(d.partition, -1).first->second;
+          last = std::max(last, d.offset);
+        } else if (first_error_.empty()) {
+          first_error_ = d.error;
+        }
+      },
+      &error, partition);
+  if (!queued) {
+    --pending_;
+    if (first_error_.empty()) first_error_ = error;
+  }
+}
+
+bool AckedWriter::wait(std::chrono::milliseconds timeout, std::string& error) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (pending_ > 0 && std::chrono::steady_clock::now() < deadline)
+    producer_.poll(std::chrono::milliseconds(1));
+  if (pending_ > 0 && first_error_.empty())
+    first_error_ = "not acknowledged within " + std::to_string(timeout.count()) + " ms";
+  if (first_error_.empty()) return true;
+  error = "topic " + topic_ + ": " + first_error_;
+  first_error_.clear();
+  return false;
+}
+
+int64_t AckedWriter::last_offset(int32_t partition) const {
+  auto it = last_offsets_.find(partition);
+  return it == last_offsets_.end() ? -1 : it->second;
+}
+
+}  // namespace klaxon
