@@ -5,6 +5,10 @@
 //         plus grace), so it fires from the timer, also when no event comes at all.
 // Both need previous >= threshold_ref and count >= threshold_cur, and a previous window
 // the group was watched for in full (a group first seen mid-window has no reference yet).
+// A window is final only once event time passed its end plus grace: late matches count in
+// it until then, and matches of the window after it are held in `next_count` meanwhile
+// (an up spike there is judged when it becomes the current window). A match whose window
+// closed already changes nothing but the reference (when it is the previous window).
 #include <algorithm>
 #include <cstdio>
 
@@ -78,22 +82,26 @@ void fire(const Rule& r, GroupState& g, int64_t at, std::string_view direction, 
   fired.push_back(std::move(f));
 }
 
-// Closes the current window (a down spike is decided now) and opens the next one.
+// Closes the current window (a down spike is decided now) and opens the next one, with
+// the matches it already holds (an up spike among them is decided now too).
 void close_window(const Rule& r, GroupState& g, std::vector<Firing>& fired) {
   const int64_t timeframe = r.timeframe.count();
   if (!g.window_alerted && down_spike(r, g, timeframe))
     fire(r, g, g.window_start_ms + timeframe, "down", false, fired);
   g.previous_count = g.window_count;
-  g.window_count = 0;
+  g.window_count = g.next_count;
+  g.next_count = 0;
   g.window_start_ms += timeframe;
   g.window_alerted = false;
+  if (g.window_count > 0 && up_spike(r, g, timeframe))
+    fire(r, g, g.window_start_ms, "up", false, fired);
 }
 
 // Closes windows until the one starting at `w` is current. Over a run of empty windows
 // nothing can fire, so it jumps.
 void advance_to(const Rule& r, GroupState& g, int64_t w, std::vector<Firing>& fired) {
   while (g.window_start_ms < w) {
-    if (g.window_count == 0 && g.previous_count == 0) {
+    if (g.window_count == 0 && g.previous_count == 0 && g.next_count == 0) {
       g.window_start_ms = w;
       g.window_alerted = false;
       return;
@@ -121,7 +129,15 @@ void SpikeLogic::on_match(const Rule& r, GroupState& g, bool fresh, int64_t t,
     if (w == g.window_start_ms - timeframe) ++g.previous_count;
     return;
   }
-  advance_to(r, g, w, fired);
+  // Windows whose end and grace passed before this match are final.
+  advance_to(r, g, std::min(w, window_of(t - options.grace_ms, timeframe)), fired);
+  if (w > g.window_start_ms + timeframe)
+    advance_to(r, g, w - timeframe, fired);  // grace > timeframe
+  if (w > g.window_start_ms) {               // the current window is still in its grace
+    ++g.next_count;
+    logic::merge_ids(g.request_ids, ids, options.max_request_ids);
+    return;
+  }
   ++g.window_count;
   logic::merge_ids(g.request_ids, ids, options.max_request_ids);
   if (!g.window_alerted && up_spike(r, g, timeframe)) fire(r, g, t, "up", true, fired);
@@ -141,7 +157,7 @@ int64_t SpikeLogic::next_due(const Rule& r, const GroupState& g,
 
 bool SpikeLogic::expired(const Rule& r, const GroupState& g, int64_t now,
                          const LogicOptions&) const {
-  return g.window_count == 0 && g.previous_count == 0 &&
+  return g.window_count == 0 && g.previous_count == 0 && g.next_count == 0 &&
          logic::at_least(now, g.last_alert_ms, r.realert.count());
 }
 

@@ -88,7 +88,7 @@ std::string offset_key(std::string_view stream, int32_t partition) {
 // Group value: version, count, suppressed, first_seen, last_seen, last_alert (times
 // zigzag varints), number of request ids, then each id length-prefixed; number of times,
 // then each as a zigzag delta from the one before; since, firing, window start, window
-// count, previous count, window alerted, timer due.
+// count, previous count, window alerted, timer due; since version 3, next count.
 void encode_group(const GroupState& state, std::string& out) {
   out.clear();
   out.push_back(static_cast<char>(kGroupVersion));
@@ -113,12 +113,13 @@ void encode_group(const GroupState& state, std::string& out) {
   put_varint(out, state.previous_count);
   put_varint(out, state.window_alerted ? 1 : 0);
   put_varint(out, zigzag(state.timer_due_ms));
+  put_varint(out, state.next_count);
 }
 
 bool decode_group(std::string_view in, GroupState& out) {
   Reader r(in);
   uint8_t version;
-  if (!r.byte(version) || version != kGroupVersion) return false;
+  if (!r.byte(version) || (version != kGroupVersion && version != 2)) return false;
   GroupState s;
   uint64_t ids;
   if (!r.varint(s.count) || !r.varint(s.suppressed) || !r.signed_varint(s.first_seen_ms) ||
@@ -147,6 +148,7 @@ bool decode_group(std::string_view in, GroupState& out) {
     return false;
   s.firing = firing == 1;
   s.window_alerted = alerted == 1;
+  if (version >= 3 && !r.varint(s.next_count)) return false;
   if (r.remaining() != 0) return false;
   out = std::move(s);
   return true;

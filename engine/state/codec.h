@@ -42,7 +42,7 @@ inline constexpr std::string_view kCheckpointKey =
     "l\x1f"
     "checkpoint";
 
-inline constexpr uint8_t kGroupVersion = 2;
+inline constexpr uint8_t kGroupVersion = 3;  // 2: the same without next_count
 inline constexpr uint8_t kOutboxVersion = 1;
 
 // Keys. The *_into forms reuse `out` to avoid allocating on the hot path.

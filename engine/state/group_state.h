@@ -24,6 +24,7 @@ struct GroupState {
   bool firing = false;          // flatline: alerted and not yet recovered
   int64_t window_start_ms = 0;  // spike: start of the current window
   uint64_t window_count = 0;    // spike: matches in the current window
+  uint64_t next_count = 0;      // spike: matches in the window after it, while it is in grace
   uint64_t previous_count = 0;  // spike: matches in the window before it
   bool window_alerted = false;  // spike: the current window already fired
   int64_t timer_due_ms = 0;     // the one registered timer of this group; 0 = none

@@ -335,6 +335,41 @@ TEST(SpikeRule, DownFiresWhenTheWindowCloses) {
   EXPECT_FALSE(fired[0].by_match);
 }
 
+TEST(SpikeRule, LateMatchesCountUntilTheWindowsGraceEnds) {
+  Group g = spike_group(SpikeDirection::down, 2);
+  g.options.grace_ms = 30 * kSec;
+  fill(g, kT0 - 20 * kMin, 8);
+  fill(g, kT0 - 10 * kMin, 8);
+  fill(g, kT0, 4);  // 4 against 8: a drop, unless more arrive late
+  // The next window began 10 s ago: its match is held while this window is in grace...
+  EXPECT_THAT(g.match(kT0 + 10 * kMin + 10 * kSec), IsEmpty());
+  EXPECT_EQ(g.state.window_start_ms, kT0);
+  EXPECT_EQ(g.state.next_count, 1u);
+  // ... so a late match of this window still counts: 5 against 8 is no drop.
+  EXPECT_THAT(g.match(kT0 + 9 * kMin), IsEmpty());
+  EXPECT_THAT(g.time(kT0 + 10 * kMin + 30 * kSec), IsEmpty());
+  EXPECT_EQ(g.state.window_start_ms, kT0 + 10 * kMin);
+  EXPECT_EQ(g.state.window_count, 1u) << "the held match moved into its window";
+  EXPECT_EQ(g.state.previous_count, 5u);
+  // Past the grace, a match of a closed window changes only the reference.
+  g.match(kT0 + 9 * kMin);
+  EXPECT_EQ(g.state.previous_count, 6u);
+  EXPECT_EQ(g.state.window_count, 1u);
+}
+
+TEST(SpikeRule, AMatchPastTheGraceClosesTheWindowAtOnce) {
+  Group g = spike_group(SpikeDirection::down, 2);
+  g.options.grace_ms = 30 * kSec;
+  fill(g, kT0 - 20 * kMin, 8);
+  fill(g, kT0 - 10 * kMin, 8);
+  fill(g, kT0, 4);
+  auto fired = g.match(kT0 + 10 * kMin + 31 * kSec);
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].direction, "down");
+  EXPECT_EQ(fired[0].count, 4u);
+  EXPECT_EQ(g.state.window_count, 1u);
+}
+
 TEST(SpikeRule, DropToNothingFiresWithoutAnyEvent) {
   Group g = spike_group(SpikeDirection::both, 2);
   fill(g, kT0 - 20 * kMin, 10);

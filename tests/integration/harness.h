@@ -44,7 +44,8 @@ class KafkaCluster {
   KafkaCluster();
   std::string bootstrap() const { return cluster_.bootstrap_servers(); }
   // Produces and waits for acknowledgement; fails the test on error.
-  void produce(const std::string& topic, const std::vector<std::pair<std::string, std::string>>& kv);
+  void produce(const std::string& topic,
+               const std::vector<std::pair<std::string, std::string>>& kv);
   // Reads the topic from the beginning until `count` records arrived or `timeout` passed.
   std::vector<Record> read(const std::string& topic, size_t count,
                            std::chrono::milliseconds timeout = std::chrono::seconds(20));
@@ -54,6 +55,10 @@ class KafkaCluster {
   std::map<int32_t, int64_t> committed(const std::string& group, const std::string& topic);
   // High watermark per partition.
   std::map<int32_t, int64_t> end_offsets(const std::string& topic);
+  void create_topic(const std::string& topic, int partitions) {
+    cluster_.create_topic(topic, partitions, 3);
+  }
+  MockCluster& mock() { return cluster_; }
 
  private:
   MockCluster cluster_;

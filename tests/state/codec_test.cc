@@ -93,8 +93,22 @@ TEST(GroupCodec, RejectsOversizedCountsAndVarints) {
   GroupState flagged;
   std::string bytes;
   encode_group(flagged, bytes);
-  bytes[bytes.size() - 6] = '\x02';  // firing
+  bytes[bytes.size() - 7] = '\x02';  // firing
   EXPECT_FALSE(decode_group(bytes, out));
+}
+
+TEST(GroupCodec, ReadsVersionTwoValuesWrittenBeforeNextCount) {
+  GroupState g;
+  g.count = 7;
+  g.window_count = 3;
+  g.timer_due_ms = 1234;
+  std::string bytes;
+  encode_group(g, bytes);
+  std::string v2 = "\x02" + bytes.substr(1, bytes.size() - 2);  // without next_count
+  GroupState out;
+  ASSERT_TRUE(decode_group(v2, out));
+  EXPECT_EQ(out, g);
+  EXPECT_FALSE(decode_group(v2 + std::string(1, '\0'), out)) << "trailing bytes in version 2";
 }
 
 TEST(GroupCodec, DecodesTheLargestVarint) {

@@ -13,7 +13,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -550,6 +552,109 @@ TEST_F(StateStoreTest, EstimatedGroupsRecountsWhenItsKeyIsMissing) {
   store->add_groups(1);
   commit_ok(*store);
   EXPECT_EQ(store->estimated_groups(), 6u);
+}
+
+}  // namespace
+}  // namespace klaxon
+
+// --- changelog support -------------------------------------------------------------------
+
+namespace klaxon {
+namespace {
+
+class ChangelogSupportTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<StateStore> open() {
+    StateOptions o;
+    o.dir = dir_.path() + "/state";
+    o.sync = false;
+    return std::make_unique<StateStore>(o);
+  }
+  static std::map<std::string, std::string> changes(StateStore& store) {
+    std::map<std::string, std::string> out;
+    store.visit_changes([&](std::string_view k, const std::string_view* v) {
+      out[std::string(k)] = v ? std::string(*v) : "<erased>";
+    });
+    return out;
+  }
+  test::TempDir dir_;
+};
+
+TEST_F(ChangelogSupportTest, ChangesAreEachKeysFinalValueWithoutLocalKeys) {
+  auto store = open();
+  store->put(
+      "g\x1fr\x1f"
+      "a",
+      "1");
+  store->put(
+      "g\x1fr\x1f"
+      "a",
+      "2");
+  store->put(
+      "g\x1fr\x1f"
+      "b",
+      "x");
+  store->erase(
+      "g\x1fr\x1f"
+      "b");
+  store->add_groups(1);
+  store->stage_checkpoint("cluster/changelog/0", 41);
+  auto c = changes(*store);
+  EXPECT_EQ(c["g\x1fr\x1f"
+              "a"],
+            "2");
+  EXPECT_EQ(c["g\x1fr\x1f"
+              "b"],
+            "<erased>");
+  EXPECT_EQ(c.count(std::string(state_codec::kCheckpointKey)), 0u) << "local only";
+  EXPECT_EQ(c.count(std::string(state_codec::kGroupCountKey)), 1u) << "the count is state";
+  commit_ok(*store);
+  EXPECT_EQ(store->estimated_groups(), 1u);
+  std::string name;
+  int64_t offset = -1;
+  ASSERT_TRUE(store->checkpoint(name, offset));
+  EXPECT_EQ(name, "cluster/changelog/0");
+  EXPECT_EQ(offset, 41);
+  EXPECT_TRUE(changes(*store).empty());
+}
+
+TEST_F(ChangelogSupportTest, RestoreWritesChangesAndCheckpointAndReloadsCounters) {
+  std::vector<StateStore::Change> restored;
+  {
+    auto source = open();
+    source->put(
+        "g\x1fr\x1f"
+        "a",
+        "1");
+    source->add_groups(1);
+    source->stage_alert(entry("alert-1"));
+    source->visit_changes([&](std::string_view k, const std::string_view* v) {
+      restored.push_back({std::string(k), v ? std::optional<std::string>(*v) : std::nullopt});
+    });
+    source->discard_batch();
+    source->wipe();
+  }
+  auto store = open();
+  EXPECT_EQ(store->estimated_groups(), 0u) << "wiped";
+  restored.push_back({"g\x1fr\x1fgone", std::nullopt});
+  ASSERT_TRUE(store->restore(restored, "c/t/0", 7).ok());
+  EXPECT_EQ(get_or(*store,
+                   "g\x1fr\x1f"
+                   "a"),
+            "1");
+  EXPECT_EQ(store->estimated_groups(), 1u);
+  EXPECT_THAT(ids_of(store->pending_alerts()), ElementsAre("alert-1"));
+  store->stage_alert(entry("alert-2"));  // numbered after the restored one
+  commit_ok(*store);
+  EXPECT_THAT(ids_of(store->pending_alerts()), ElementsAre("alert-1", "alert-2"));
+  store->stage_remove_alert("alert-1");
+  EXPECT_EQ(changes(*store).size(), 2u) << "the entry and its index";
+  commit_ok(*store);
+  EXPECT_THAT(ids_of(store->pending_alerts()), ElementsAre("alert-2"));
+  std::string name;
+  int64_t offset;
+  ASSERT_TRUE(store->checkpoint(name, offset));
+  EXPECT_EQ(offset, 7);
 }
 
 }  // namespace

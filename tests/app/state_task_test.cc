@@ -1,0 +1,159 @@
+// The two halves of processing: the match stage routes each match to its group's state
+// partition; a state task applies each input record at most once.
+#include "app/state_task.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "app/match_stage.h"
+#include "app/rule_runner.h"
+#include "match/rules_loader.h"
+#include "state/temp_dir.h"
+
+namespace klaxon {
+namespace {
+
+std::shared_ptr<const Matcher> rules(const std::string& yaml) {
+  return Matcher::compile(parse_rules(yaml, "test.yaml"));
+}
+
+constexpr const char* kTwoRules = R"(rules:
+  - name: per-host
+    type: any
+    message: {match: ['ERROR']}
+    group_by: host
+    realert: 1h
+  - name: all-errors
+    type: frequency
+    message: {match: ['ERROR']}
+    num_events: 2
+    timeframe: 1h
+    realert: 1h
+)";
+
+std::string json(const std::string& host, int64_t t, const std::string& message = "ERROR x") {
+  return R"({"@timestamp":")" + std::to_string(t) + R"(","host":")" + host + R"(","message":")" +
+         message + R"("})";
+}
+
+TEST(MatchStage, SendsEachMatchToItsGroupsPartitionOneRecordPerPartition) {
+  auto matcher = rules(kTwoRules);
+  MatchStageOptions o;
+  o.partitions = 7;
+  MatchStage stage(matcher, o);
+  std::set<int32_t> seen;
+  for (int h = 0; h < 30; ++h) {
+    std::vector<RoutedRecord> out;
+    std::string host = "host-" + std::to_string(h);
+    ASSERT_EQ(stage.process(json(host, 1000), SourceRef{"logs", 0, h, 0}, out), DecodeError::none);
+    size_t entries = 0;
+    std::set<int32_t> partitions;
+    for (const RoutedRecord& r : out) {
+      EXPECT_TRUE(partitions.insert(r.partition).second) << "one record per partition";
+      MatchRecord m;
+      ASSERT_TRUE(decode_match_record(r.value, m));
+      for (const MatchEntry& e : m.entries) {
+        EXPECT_EQ(state_partition(e.state_id, e.group_key, 7), r.partition);
+        ++entries;
+      }
+      EXPECT_EQ(m.sample.source.offset, h);
+      seen.insert(r.partition);
+    }
+    EXPECT_EQ(entries, 2u) << "both rules matched";
+  }
+  EXPECT_GT(seen.size(), 3u) << "hosts spread over the partitions";
+  std::vector<uint64_t> matches = stage.take_matches();
+  EXPECT_EQ(matches, (std::vector<uint64_t>{30, 30}));
+}
+
+class StateTaskTest : public ::testing::Test {
+ protected:
+  StateTaskTest() : active_(rules(kTwoRules)) {}
+
+  std::unique_ptr<StateStore> open(const std::string& name) {
+    StateOptions o;
+    o.dir = dir_.path() + "/" + name;
+    o.sync = false;
+    return std::make_unique<StateStore>(o);
+  }
+  std::unique_ptr<StateTask> task(StateStore& store, int32_t partition = 0,
+                                  int32_t partitions = 1) {
+    auto t = std::make_unique<StateTask>(
+        store, StateTaskOptions{LogicOptions{}, AlertOptions{}, partition, partitions},
+        StateTask::Listener{[this](const Rule&, const Alert& a) { fired_.push_back(a.id); }, {}});
+    t->use_rules(&active_.by_state_id);
+    return t;
+  }
+  // One input record, matched and encoded as the repartition topic carries it.
+  MatchRecord record(const std::string& host, int32_t partition, int64_t offset) {
+    MatchStage stage(active_.matcher, MatchStageOptions{});
+    routed_.clear();
+    EXPECT_EQ(
+        stage.process(json(host, 1000 + offset), SourceRef{"logs", partition, offset, 0}, routed_),
+        DecodeError::none);
+    MatchRecord r;
+    EXPECT_TRUE(decode_match_record(routed_.at(0).value, r));
+    return r;
+  }
+
+  ActiveRules active_;
+  test::TempDir dir_;
+  std::vector<std::string> fired_;
+  std::vector<RoutedRecord> routed_;
+};
+
+TEST_F(StateTaskTest, EachInputRecordIsAppliedOnce) {
+  auto store = open("s");
+  {
+    auto t = task(*store);
+    EXPECT_TRUE(t->apply(record("a", 0, 5)));
+    EXPECT_FALSE(t->apply(record("a", 0, 5))) << "the same record again";
+    EXPECT_FALSE(t->apply(record("b", 0, 4))) << "an earlier record of that input partition";
+    EXPECT_TRUE(t->apply(record("b", 1, 4))) << "another input partition";
+    t->flush();
+    ASSERT_TRUE(store->commit_batch().ok());
+    EXPECT_EQ(fired_.size(), 3u) << "a and b per host, and the frequency of two";
+  }
+  // After a restart (or a restore), the store remembers what was applied.
+  auto t = task(*store);
+  EXPECT_FALSE(t->apply(record("a", 0, 5)));
+  EXPECT_FALSE(t->apply(record("b", 1, 4)));
+  EXPECT_TRUE(t->apply(record("c", 0, 6)));
+  EXPECT_EQ(fired_.size(), 4u);
+}
+
+TEST_F(StateTaskTest, ADiscardedBatchIsAppliedAgain) {
+  auto store = open("s");
+  auto t = task(*store);
+  EXPECT_TRUE(t->apply(record("a", 0, 5)));
+  t->discard();
+  store->discard_batch();
+  EXPECT_TRUE(t->apply(record("a", 0, 5)));
+}
+
+TEST_F(StateTaskTest, AStandingFlatlineGroupBelongsToOnePartition) {
+  ActiveRules flat(rules(R"(rules:
+  - name: success-stopped
+    type: flatline
+    message: {match: ['pay-success']}
+    threshold: 1
+    timeframe: 5m
+)"));
+  int owners = 0;
+  for (int32_t p = 0; p < 3; ++p) {
+    auto store = open("p" + std::to_string(p));
+    StateTask t(*store, StateTaskOptions{LogicOptions{}, AlertOptions{}, p, 3}, {});
+    t.use_rules(&flat.by_state_id);
+    t.advance(1'000'000);
+    t.flush();
+    ASSERT_TRUE(store->commit_batch().ok());
+    owners += store->estimated_groups() == 1 ? 1 : 0;
+    EXPECT_EQ(store->estimated_groups() == 1,
+              state_partition(flat.matcher->rules()[0].state_id(), "success-stopped", 3) == p);
+  }
+  EXPECT_EQ(owners, 1);
+}
+
+}  // namespace
+}  // namespace klaxon
