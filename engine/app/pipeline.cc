@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "app/sent_alerts.h"
 #include "app/topics_setup.h"
 #include "config/internal_topics.h"
 #include "core/time.h"
@@ -374,6 +375,37 @@ void Pipeline::resend_pending() {
     publisher_.resend(p, partitions_->task(p)->store().pending_alerts());
 }
 
+void Pipeline::resend_unsent(int32_t partition) {
+  std::vector<OutboxEntry> pending = partitions_->task(partition)->store().pending_alerts();
+  if (pending.empty()) return;
+  SentAlertsQuery query;
+  query.bootstrap_servers = config_.kafka.bootstrap_servers;
+  query.properties = config_.kafka.properties;
+  query.topic = config_.kafka.alerts_topic;
+  std::set<std::string> sent;
+  try {
+    sent = sent_alert_ids(query);
+  } catch (const std::exception& e) {
+    spdlog::warn(
+        "state partition {}: cannot read back {} ({}); sending its {} pending alerts "
+        "again (consumers recognise repeats by id)",
+        partition, query.topic, e.what(), pending.size());
+  }
+  std::vector<OutboxEntry> unsent;
+  for (auto& entry : pending) {
+    if (sent.count(entry.alert_id))
+      partitions_->delivered(partition, entry.alert_id);
+    else
+      unsent.push_back(std::move(entry));
+  }
+  spdlog::info(
+      "state partition {}: {} alerts in the outbox, {} of them already on {}; "
+      "sending the other {}",
+      partition, pending.size(), pending.size() - unsent.size(), config_.kafka.alerts_topic,
+      unsent.size());
+  publisher_.resend(partition, unsent);
+}
+
 void Pipeline::periodic(bool force) {
   auto now = std::chrono::steady_clock::now();
   if (!force && now - last_periodic_ < kPeriodicInterval) return;
@@ -413,7 +445,10 @@ void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
   bool state = std::any_of(parts.begin(), parts.end(),
                            [&](const TopicPartition& p) { return p.topic == repartition_topic_; });
   if (state && !lost && fatal_.empty()) {
-    // Between batches: only removals of delivered alerts are staged; keep them.
+    // Between batches. Alerts in flight are awaited so their removal from the outbox is
+    // committed with the partition: the next owner does not send them again.
+    if (!producer_.flush(config_.kafka.flush_timeout))
+      spdlog::warn("alerts still unacknowledged while handing partitions over");
     try {
       partitions_->commit();
     } catch (const std::exception& e) {

@@ -114,6 +114,8 @@ class Pipeline : private ConsumerListener {
   void periodic(bool force);
   void finish_batch();
   void resend_pending();
+  // A partition just opened: its outbox's alerts that are not on the alerts topic yet.
+  void resend_unsent(int32_t partition);
 
   // ConsumerListener
   void on_assigned(const std::vector<TopicPartition>& parts) override;

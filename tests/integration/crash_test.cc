@@ -19,45 +19,6 @@
 namespace klaxon::testing {
 namespace {
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-class Child {
- public:
-  Child(const std::string& config, const std::string& log) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      FILE* f = std::freopen(log.c_str(), "a", stderr);
-      (void)f;
-      ::execl(KLAXON_BINARY, KLAXON_BINARY, "run", "--config", config.c_str(), nullptr);
-      ::_exit(127);
-    }
-  }
-  ~Child() {
-    if (pid_ > 0) kill(SIGKILL);
-  }
-  // Sends the signal and returns the exit status (or -signal).
-  int kill(int sig) {
-    ::kill(pid_, sig);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
 std::vector<std::pair<std::string, std::string>> traffic(uint64_t seed, int64_t start,
                                                          std::set<std::string>& bugs) {
   GeneratorOptions o;
@@ -81,11 +42,6 @@ bool wait_metric(int port, const std::string& metric, double at_least, int secon
     usleep(100'000);
   }
   return false;
-}
-
-std::string slurp(const std::string& file) {
-  std::ifstream in(file);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 TEST(Crash, KillNineAndRestartLosesNothingAndDuplicatesNothing) {

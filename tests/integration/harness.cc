@@ -3,11 +3,14 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "app/topics_setup.h"
@@ -236,6 +239,51 @@ double metric_value(const std::string& exposition, const std::string& metric,
 
 std::string source_path(const std::string& relative) {
   return std::string(KLAXON_SOURCE_DIR) + "/" + relative;
+}
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string slurp(const std::string& file) {
+  std::ifstream in(file);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+#ifdef KLAXON_BINARY
+Child::Child(const std::string& config, const std::string& log) {
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    FILE* f = std::freopen(log.c_str(), "a", stderr);
+    (void)f;
+    ::execl(KLAXON_BINARY, KLAXON_BINARY, "run", "--config", config.c_str(), nullptr);
+    ::_exit(127);
+  }
+}
+#else
+Child::Child(const std::string&, const std::string&) {
+  ADD_FAILURE() << "this test target has no KLAXON_BINARY";
+}
+#endif
+
+Child::~Child() {
+  if (pid_ > 0) kill(SIGKILL);
+}
+
+int Child::kill(int sig) {
+  ::kill(pid_, sig);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
 }  // namespace klaxon::testing

@@ -93,4 +93,23 @@ double metric_value(const std::string& exposition, const std::string& metric,
 
 std::string source_path(const std::string& relative);
 
+// A loopback TCP port that was free a moment ago.
+int free_port();
+std::string slurp(const std::string& file);
+
+// `klaxon run --config <config>` as a child process, its log appended to `log`.
+class Child {
+ public:
+  Child(const std::string& config, const std::string& log);
+  ~Child();  // SIGKILL when still running
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  // Sends the signal and returns the exit status (or -signal).
+  int kill(int sig);
+  bool running() const { return pid_ > 0; }
+
+ private:
+  int pid_ = -1;
+};
+
 }  // namespace klaxon::testing

@@ -82,6 +82,9 @@ TEST(Pipeline, PayRulesAlertOncePerGroupAndCommitEverything) {
   ASSERT_GT(stacks, 0u);
   size_t want_alerts = 1 + t.stats.stack_by_bug.size();
   ASSERT_TRUE(run.wait([&](const PipelineStats& s) { return s.alerts_delivered >= want_alerts; }));
+  // Matches reach their state partitions through the repartition topic, a moment later.
+  ASSERT_TRUE(
+      run.wait([&](const PipelineStats& s) { return s.alerts + s.suppressed >= errors + stacks; }));
 
   const PipelineStats& s = run.engine().stats();
   EXPECT_EQ(s.matches, errors + stacks);
@@ -147,8 +150,11 @@ TEST(Pipeline, RestartKeepsDedupStateAndAlertsOnlyNewGroups) {
   size_t first_alerts = 1 + first.stats.stack_by_bug.size();
   {
     RunningEngine run(config);
+    uint64_t first_matches =
+        kind(first.stats, EventKind::error) + kind(first.stats, EventKind::exception_stack);
     ASSERT_TRUE(run.wait([&](const PipelineStats& s) {
-      return s.events >= 1500 && s.alerts_delivered >= first_alerts;
+      return s.events >= 1500 && s.alerts_delivered >= first_alerts &&
+             s.alerts + s.suppressed >= first_matches;
     })) << run.error();
   }
   expect_all_committed(kafka, "klaxon");
@@ -157,11 +163,17 @@ TEST(Pipeline, RestartKeepsDedupStateAndAlertsOnlyNewGroups) {
   Traffic second = generate(12, 1500, kT0 + 60'000);
   kafka.produce("pay_log_topic", second.records);
   RunningEngine run(config);
-  ASSERT_TRUE(run.wait([&](const PipelineStats& s) { return s.events >= 1500; })) << run.error();
-  const PipelineStats& s = run.engine().stats();
   std::set<std::string> new_bugs;
   for (const auto& [bug, n] : second.stats.stack_by_bug)
     if (!first.stats.stack_by_bug.count(bug)) new_bugs.insert(bug);
+  uint64_t second_matches =
+      kind(second.stats, EventKind::error) + kind(second.stats, EventKind::exception_stack);
+  // Every match of the second run reached its state partition (through the repartition
+  // topic, a moment after its event was consumed).
+  ASSERT_TRUE(run.wait([&](const PipelineStats& s) {
+    return s.events >= 1500 && s.alerts + s.suppressed >= second_matches;
+  })) << run.error();
+  const PipelineStats& s = run.engine().stats();
   EXPECT_EQ(s.replayed, 0u);  // offsets were committed on the graceful stop
   EXPECT_EQ(s.alerts, new_bugs.size());
   run.stop();
@@ -194,8 +206,9 @@ TEST(Pipeline, RealertAfterWindowCarriesSuppressedCount) {
     ASSERT_TRUE(producer.produce("pay_log_topic", k, v, {}, nullptr, &err, 0));
   ASSERT_TRUE(producer.flush(seconds(10)));
   RunningEngine run(config);
-  ASSERT_TRUE(
-      run.wait([](const PipelineStats& s) { return s.events >= 8 && s.alerts_delivered >= 2; }));
+  ASSERT_TRUE(run.wait([](const PipelineStats& s) {
+    return s.events >= 8 && s.alerts_delivered >= 2 && s.suppressed >= 6;
+  }));
   run.stop();
   auto alerts = parse_alerts(kafka.read_all("pay_alerts"));
   ASSERT_EQ(alerts.size(), 2u);
