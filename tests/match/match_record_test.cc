@@ -7,6 +7,7 @@
 namespace klaxon {
 namespace {
 
+// Event fields are views: the caller keeps `message` alive.
 Event stack_event(const std::string& message) {
   Event e;
   e.message = message;
@@ -68,7 +69,8 @@ TEST(MatchRecord, CarriesOnlyTheHeadOfALongMessageButCountsAllItsLines) {
 }
 
 TEST(MatchRecord, RejectsTruncationTrailingBytesAndOtherVersions) {
-  Event e = stack_event("x");
+  std::string message = "x";  // the event's fields are views: keep their text alive
+  Event e = stack_event(message);
   std::string encoded;
   encode_match_record(e, {"r"}, {{"s", "g"}}, MatchRecordLimits{}, encoded);
   MatchRecord r;
