@@ -1,10 +1,12 @@
-// klaxon-bench: decode + match throughput in process, on generated pay logs.
+// klaxon-bench: decode + match throughput in process, on generated pay logs; with
+// --state-keys, the partitioned state's write, restore and size costs (state_bench.cc).
 // Prints one JSON object; bench/run puts it into bench/RESULTS.md.
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "gen/generator.h"
 #include "match/matcher.h"
 #include "match/rules_loader.h"
+#include "state_bench.h"
 
 namespace {
 
@@ -35,7 +38,25 @@ int main(int argc, char** argv) {
   app.add_option("--events", events, "distinct generated events")->capture_default_str();
   app.add_option("--seconds", min_seconds, "measure at least this long")->capture_default_str();
   app.add_option("--error-ratio", error_ratio)->capture_default_str();
+  size_t state_keys = 0;
+  int state_partitions = 100;
+  std::string work_dir = "/tmp/klaxon-state-bench";
+  app.add_option("--state-keys", state_keys,
+                 "instead: write this many rule groups through the changelog and restore them");
+  int state_live_partitions = 3;
+  app.add_option("--state-partitions", state_partitions, "changelog partitions")
+      ->capture_default_str();
+  app.add_option("--state-live-partitions", state_live_partitions,
+                 "stores open at once for the memory measure")
+      ->capture_default_str();
+  app.add_option("--work-dir", work_dir, "for --state-keys; emptied first")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (state_keys > 0) {
+    std::filesystem::remove_all(work_dir);
+    int rc = run_state_bench(state_keys, state_live_partitions, state_partitions, work_dir);
+    std::filesystem::remove_all(work_dir);
+    return rc;
+  }
 
   GeneratorOptions o;
   o.seed = 1;
@@ -50,9 +71,9 @@ int main(int argc, char** argv) {
   }
   auto compile_started = std::chrono::steady_clock::now();
   auto matcher = Matcher::compile(load_rules(rules_path));
-  double compile_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                                compile_started)
-                          .count();
+  double compile_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - compile_started)
+          .count();
   Decoder decoder(DecodeOptions{1 << 20, matcher->rule_set().extra_fields(), false});
   Matcher::Scratch scratch(*matcher);
   Event event;
@@ -82,7 +103,8 @@ int main(int argc, char** argv) {
       "\"cpu_s_per_million\":%.3f,\"avg_event_bytes\":%.0f,\"rules\":%zu,\"patterns\":%zu,"
       "\"matches\":%llu,\"invalid\":%llu,\"compile_ms\":%.1f,\"database_bytes\":%zu}\n",
       static_cast<unsigned long long>(processed), elapsed, static_cast<double>(processed) / elapsed,
-      static_cast<double>(bytes) * passes / elapsed / 1e6, cpu / static_cast<double>(processed) * 1e6,
+      static_cast<double>(bytes) * passes / elapsed / 1e6,
+      cpu / static_cast<double>(processed) * 1e6,
       static_cast<double>(bytes) / static_cast<double>(payloads.size()), matcher->rules().size(),
       matcher->pattern_count(), static_cast<unsigned long long>(matched),
       static_cast<unsigned long long>(invalid), compile_ms, matcher->database_bytes());
