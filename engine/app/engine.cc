@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "match/rules_loader.h"
+#include "notify/channel_factory.h"
 
 namespace klaxon {
 
@@ -15,8 +16,20 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   probe_ = std::make_unique<PipelineProbe>(*registry_);
   rules_probe_ = std::make_unique<RulesProbe>(*registry_);
   state_probe_ = std::make_unique<StateProbe>(*registry_);
-  reloader_ = std::make_unique<RulesReloader>(config_.rules.path, reload_options(config_.rules),
-                                              *rules_probe_);
+  notify_probe_ = std::make_unique<NotifyProbe>(*registry_);
+  // Channels first: a rule naming a channel that is not configured is a load error.
+  std::vector<ChannelSetup> channels = build_channels(config_.notify);
+  ReloadOptions reload = reload_options(config_.rules);
+  reload.channels.emplace();
+  for (const auto& c : config_.notify.channels) reload.channels->push_back(c.name);
+  if (!channels.empty()) {
+    dispatcher_ = std::make_unique<Dispatcher>(
+        DispatcherOptions{config_.notify.give_up_after, config_.notify.retry_initial,
+                          config_.notify.retry_max},
+        std::move(channels), *notify_probe_);
+    spdlog::info("alert channels: {}", fmt::join(*reload.channels, ", "));
+  }
+  reloader_ = std::make_unique<RulesReloader>(config_.rules.path, reload, *rules_probe_);
   matcher_ = reloader_->take_if_newer(rules_generation_);
   spdlog::info("rules: {} loaded from {}{}", matcher_->rules().size(), config_.rules.path,
                config_.rules.reload ? " (reloaded when the files change)" : "");
@@ -35,9 +48,10 @@ Engine::Engine(Config config) : config_(std::move(config)) {
                  config_.metrics.listen.substr(0, config_.metrics.listen.rfind(':')),
                  metrics_->port());
   }
-  pipeline_ =
-      std::make_unique<Pipeline>(config_, matcher_, *producer_, *probe_, *state_probe_,
-                                 [this] { return reloader_->take_if_newer(rules_generation_); });
+  pipeline_ = std::make_unique<Pipeline>(
+      config_, matcher_, *producer_, *probe_, *state_probe_,
+      [this] { return reloader_->take_if_newer(rules_generation_); }, dispatcher_.get(),
+      notify_probe_.get());
 }
 
 Engine::~Engine() = default;

@@ -34,6 +34,8 @@ class Engine {
   std::unique_ptr<PipelineProbe> probe_;
   std::unique_ptr<RulesProbe> rules_probe_;
   std::unique_ptr<StateProbe> state_probe_;
+  std::unique_ptr<NotifyProbe> notify_probe_;
+  std::unique_ptr<Dispatcher> dispatcher_;  // null without channels; outlives the pipeline
   std::unique_ptr<RulesReloader> reloader_;
   uint64_t rules_generation_ = 0;
   std::unique_ptr<MetricsServer> metrics_;

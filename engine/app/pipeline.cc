@@ -63,7 +63,7 @@ std::string cluster_id_of(rd_kafka_t* rk) {
 
 Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
                    KafkaProducer& producer, PipelineProbe& probe, StateProbe& state_probe,
-                   NewerRules newer_rules)
+                   NewerRules newer_rules, Dispatcher* dispatcher, NotifyProbe* notify_probe)
     : config_(config),
       newer_rules_(std::move(newer_rules)),
       producer_(producer),
@@ -82,13 +82,15 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
             if (ok) {
               ++stats_.alerts_delivered;
               probe_.alerts_delivered.Increment();
-              partitions_->delivered(partition, id);
+              partitions_->delivered(partition, id, kAlertsTopicTarget);
             } else {
               probe_.alerts_delivery_failed.Increment();
               spdlog::warn("alert {} not delivered to {}: {} (kept in the outbox, retried)", id,
                            config_.kafka.alerts_topic, error);
             }
           }),
+      dispatcher_(dispatcher),
+      notify_probe_(notify_probe),
       bad_match_log_limiter_(config.log.invalid_event_interval) {
   RuleRunnerOptions runner = rule_runner_options(config);
   StatePartitionsOptions so;
@@ -101,8 +103,10 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
   so.restore.bootstrap_servers = config.kafka.bootstrap_servers;
   so.restore.properties = config.kafka.properties;
   so.restore.topic = so.changelog_topic;
-  so.task = StateTaskOptions{runner.logic, runner.alert, 0, state_partitions_};
+  so.task = StateTaskOptions{runner.logic, runner.alert, 0, state_partitions_,
+                             config.notify.default_channels};
   so.flush_timeout = config.kafka.flush_timeout;
+  so.memory_bytes = static_cast<size_t>(config.state.memory_mb) << 20;
   partitions_ = std::make_unique<StatePartitions>(
       so, producer, state_probe,
       StateTask::Listener{
@@ -141,6 +145,7 @@ void Pipeline::run() {
                           batch);
     if (!fatal_.empty()) break;
     producer_.poll(std::chrono::milliseconds(0));  // alert delivery reports
+    collect_deliveries();
     take_newer_rules();
     if (!batch.empty()) {
       process(batch);
@@ -156,6 +161,8 @@ void Pipeline::run() {
   batch.clear();
   if (!fatal_.empty()) throw std::runtime_error(fatal_);
   // Graceful stop: the batch in hand is done; wait for alerts in flight, then commit.
+  // Deliveries to channels still queued stay in the outbox for the next start.
+  collect_deliveries();
   if (!producer_.flush(config_.kafka.flush_timeout))
     spdlog::warn("{} messages still unacknowledged at shutdown; alerts stay in the outbox",
                  producer_.in_flight());
@@ -321,7 +328,10 @@ void Pipeline::finish_batch() {
     throw std::runtime_error("repartition " + error + "; stopping without committing this batch");
   }
   // Stage 2: changelog, then the stores; durable now: deliver the alerts.
-  for (const auto& [p, entry] : partitions_->commit()) publisher_.publish(p, entry);
+  for (const auto& [p, entry] : partitions_->commit()) {
+    if (entry.to_topic) publisher_.publish(p, entry);
+    submit_channels(p, entry);
+  }
   for (const auto& line : new_alert_lines_) spdlog::warn("{}", line);
   new_alert_lines_.clear();
   std::vector<std::pair<TopicPartition, int64_t>> offsets;
@@ -370,14 +380,75 @@ void Pipeline::publish_counters() {
   }
 }
 
+namespace {
+
+std::vector<OutboxEntry> for_topic(std::vector<OutboxEntry> pending) {
+  std::erase_if(pending, [](const OutboxEntry& e) { return !e.to_topic; });
+  return pending;
+}
+
+}  // namespace
+
 void Pipeline::resend_pending() {
   for (int32_t p : partitions_->owned())
-    publisher_.resend(p, partitions_->task(p)->store().pending_alerts());
+    publisher_.resend(p, for_topic(partitions_->task(p)->store().pending_alerts()));
+}
+
+void Pipeline::submit_channels(int32_t partition, const OutboxEntry& entry) {
+  for (const auto& channel : entry.channels) {
+    DeliveryJob job{partition, channel, entry.document, entry.queued_ms};
+    if (dispatcher_) {
+      dispatcher_->submit(job);
+    } else {
+      // Configured when it was written, gone now: dead-lettered like an undeliverable one.
+      give_up(DeliveryOutcome{partition, entry.alert_id, channel, false,
+                              "no notify channels are configured any more", entry.document});
+    }
+  }
+}
+
+void Pipeline::collect_deliveries() {
+  if (!dispatcher_) return;
+  for (auto& outcome : dispatcher_->take_outcomes()) {
+    if (outcome.accepted)
+      partitions_->delivered(outcome.partition, outcome.alert_id, outcome.channel);
+    else
+      give_up(std::move(outcome));
+  }
+}
+
+void Pipeline::give_up(DeliveryOutcome outcome) {
+  uint64_t held_back = 0;
+  if (give_up_log_limiter_.allow(now_ms(), held_back))
+    spdlog::error("alert {} not delivered to channel {}: {}; sent to {}{}", outcome.alert_id,
+                  outcome.channel, outcome.reason, config_.kafka.dead_letter_topic,
+                  held_back ? fmt::format(" ({} more given up since the last report)", held_back)
+                            : std::string());
+  // Removed from the outbox only once the dead-letter topic has it.
+  int32_t partition = outcome.partition;
+  std::string id = outcome.alert_id, channel = outcome.channel;
+  std::string error;
+  bool queued = producer_.produce(
+      config_.kafka.dead_letter_topic, id, outcome.document,
+      {{"klaxon.reason", "alert_undelivered"},
+       {"klaxon.detail", outcome.reason},
+       {"klaxon.channel", channel},
+       {"klaxon.alert_id", id}},
+      [this, partition, id, channel](const KafkaProducer::Delivery& d) {
+        if (!d.ok) return;  // stays in the outbox; delivery is tried again on next open
+        if (notify_probe_) notify_probe_->channel(channel).dead_lettered.Increment();
+        partitions_->delivered(partition, id, channel);
+      },
+      &error);
+  if (!queued) spdlog::warn("cannot dead-letter alert {}: {}", id, error);
 }
 
 void Pipeline::resend_unsent(int32_t partition) {
   std::vector<OutboxEntry> pending = partitions_->task(partition)->store().pending_alerts();
+  for (const auto& entry : pending) submit_channels(partition, entry);
+  pending = for_topic(std::move(pending));
   if (pending.empty()) return;
+  // A previous owner may have produced some of them and crashed before removing them.
   SentAlertsQuery query;
   query.bootstrap_servers = config_.kafka.bootstrap_servers;
   query.properties = config_.kafka.properties;
@@ -394,14 +465,14 @@ void Pipeline::resend_unsent(int32_t partition) {
   std::vector<OutboxEntry> unsent;
   for (auto& entry : pending) {
     if (sent.count(entry.alert_id))
-      partitions_->delivered(partition, entry.alert_id);
+      partitions_->delivered(partition, entry.alert_id, kAlertsTopicTarget);
     else
       unsent.push_back(std::move(entry));
   }
   spdlog::info(
-      "state partition {}: {} alerts in the outbox, {} of them already on {}; "
+      "state partition {}: {} alerts in the outbox for {}, {} of them already there; "
       "sending the other {}",
-      partition, pending.size(), pending.size() - unsent.size(), config_.kafka.alerts_topic,
+      partition, pending.size(), config_.kafka.alerts_topic, pending.size() - unsent.size(),
       unsent.size());
   publisher_.resend(partition, unsent);
 }
@@ -429,7 +500,7 @@ void Pipeline::on_assigned(const std::vector<TopicPartition>& parts) {
     try {
       partitions_->open(tp.partition, &rules_->by_state_id);
       clocks_.erase(tp.partition);
-      publisher_.resend(tp.partition, partitions_->task(tp.partition)->store().pending_alerts());
+      resend_unsent(tp.partition);
     } catch (const std::exception& e) {
       // Not thrown through librdkafka's C frames: run() stops with it.
       fatal_ = "state partition " + std::to_string(tp.partition) + ": " + e.what();
@@ -449,6 +520,8 @@ void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
     // committed with the partition: the next owner does not send them again.
     if (!producer_.flush(config_.kafka.flush_timeout))
       spdlog::warn("alerts still unacknowledged while handing partitions over");
+    collect_deliveries();
+    producer_.flush(config_.kafka.flush_timeout);  // dead letters of given-up deliveries
     try {
       partitions_->commit();
     } catch (const std::exception& e) {
@@ -459,7 +532,10 @@ void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
     std::erase_if(cursors_, [&](const Cursor& c) {
       return p.partition == c.partition && p.topic == c.topic;
     });
-    if (p.topic == repartition_topic_) partitions_->close(p.partition);
+    if (p.topic == repartition_topic_) {
+      partitions_->close(p.partition);
+      if (dispatcher_) dispatcher_->drop_partition(p.partition);
+    }
     probe_.consumer_lag(p.topic, p.partition).Set(0);
   }
 }

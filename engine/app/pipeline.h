@@ -46,8 +46,10 @@
 #include "core/rate_limited_log.h"
 #include "decode/decoder.h"
 #include "match/matcher.h"
+#include "metrics/notify_probe.h"
 #include "metrics/pipeline_probe.h"
 #include "metrics/state_probe.h"
+#include "notify/dispatcher.h"
 #include "source/acked_writer.h"
 #include "source/consumer.h"
 #include "source/dead_letter.h"
@@ -76,7 +78,8 @@ class Pipeline : private ConsumerListener {
   // Collaborators are owned by the caller and must outlive the pipeline. Checks (and
   // creates) the repartition and changelog topics; throws std::runtime_error if it cannot.
   Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher, KafkaProducer& producer,
-           PipelineProbe& probe, StateProbe& state_probe, NewerRules newer_rules = {});
+           PipelineProbe& probe, StateProbe& state_probe, NewerRules newer_rules = {},
+           Dispatcher* dispatcher = nullptr, NotifyProbe* notify_probe = nullptr);
   ~Pipeline() override;
 
   // Consumes until request_stop(); then finishes the batch in hand, waits for alerts in
@@ -116,6 +119,12 @@ class Pipeline : private ConsumerListener {
   void resend_pending();
   // A partition just opened: its outbox's alerts that are not on the alerts topic yet.
   void resend_unsent(int32_t partition);
+  // Hands an outbox entry's pending channels to the dispatcher.
+  void submit_channels(int32_t partition, const OutboxEntry& entry);
+  // Takes the dispatcher's outcomes: accepted ones leave the outbox (with the next commit),
+  // given-up ones go to the dead-letter topic first.
+  void collect_deliveries();
+  void give_up(DeliveryOutcome outcome);
 
   // ConsumerListener
   void on_assigned(const std::vector<TopicPartition>& parts) override;
@@ -137,6 +146,9 @@ class Pipeline : private ConsumerListener {
   DeadLetterWriter dead_letters_;
   AckedWriter repartition_;
   OutboxPublisher publisher_;
+  Dispatcher* dispatcher_;  // null: no channels configured
+  NotifyProbe* notify_probe_;
+  LogRateLimiter give_up_log_limiter_{std::chrono::seconds(10)};
   std::unique_ptr<StatePartitions> partitions_;
   std::unique_ptr<KafkaConsumer> consumer_;
 

@@ -29,7 +29,7 @@ RuleRunner::RuleRunner(std::shared_ptr<const Matcher> matcher, StateStore& store
                        RuleRunnerOptions options, EmitFn emit)
     : rules_(std::make_unique<ActiveRules>(matcher)),
       match_(matcher, match_stage_options(options, 1)),
-      task_(store, StateTaskOptions{options.logic, options.alert, 0, 1},
+      task_(store, StateTaskOptions{options.logic, options.alert, 0, 1, {}},
             StateTask::Listener{
                 [this, emit = std::move(emit)](const Rule& rule, const Alert& alert) {
                   ++counters_.alerts[rules_->index_of(rule)];

@@ -13,7 +13,8 @@ StatePartitions::StatePartitions(StatePartitionsOptions options, KafkaProducer& 
     : options_(std::move(options)),
       producer_(producer),
       probe_(probe),
-      listener_(std::move(listener)) {
+      listener_(std::move(listener)),
+      memory_(StoreMemory::shared(options_.memory_bytes)) {
   if (options_.changelog)
     changelog_ = std::make_unique<ChangelogWriter>(producer_, options_.changelog_topic);
 }
@@ -26,6 +27,7 @@ void StatePartitions::open(int32_t p, const RulesByStateId* rules) {
   StateOptions so;
   so.dir = store_dir(options_.state_dir, options_.group, p);
   so.sync = options_.sync;
+  so.memory = memory_;
   part.store = std::make_unique<StateStore>(so);
   if (options_.changelog) {
     RestoreOptions ro = options_.restore;
@@ -84,9 +86,9 @@ void StatePartitions::use_rules(const RulesByStateId* rules) {
   for (auto& [p, part] : partitions_) part.task->use_rules(rules);
 }
 
-void StatePartitions::delivered(int32_t p, const std::string& alert_id) {
+void StatePartitions::delivered(int32_t p, const std::string& alert_id, const std::string& target) {
   if (auto it = partitions_.find(p); it != partitions_.end())
-    it->second.delivered.push_back(alert_id);
+    it->second.delivered.emplace_back(alert_id, target);
 }
 
 bool StatePartitions::has_deliveries() const {
@@ -100,7 +102,18 @@ std::vector<std::pair<int32_t, OutboxEntry>> StatePartitions::commit() {
   std::vector<int32_t> changed;
   for (auto& [p, part] : partitions_) {
     part.task->flush();
-    for (const auto& id : part.delivered) part.store->stage_remove_alert(id);
+    for (const auto& [id, target] : part.delivered) {
+      OutboxEntry entry;
+      if (!part.store->find_alert(id, entry)) continue;  // already gone
+      if (target == kAlertsTopicTarget)
+        entry.to_topic = false;
+      else
+        std::erase(entry.channels, target);
+      if (entry.delivered())
+        part.store->stage_remove_alert(id);
+      else
+        part.store->stage_alert(entry);
+    }
     part.delivered.clear();
     if (!changelog_) continue;
     size_t sent = changelog_->send(*part.store, p);

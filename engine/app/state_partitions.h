@@ -27,6 +27,9 @@
 
 namespace klaxon {
 
+// The target name of the alerts topic in StatePartitions::delivered (channels have names).
+inline const std::string kAlertsTopicTarget;
+
 struct StatePartitionsOptions {
   std::string state_dir;
   std::string group;
@@ -37,6 +40,7 @@ struct StatePartitionsOptions {
   RestoreOptions restore;  // bootstrap, properties, topic; partition set per partition
   StateTaskOptions task;   // partition set per partition
   std::chrono::milliseconds flush_timeout{30000};
+  size_t memory_bytes = 128 << 20;  // RocksDB cache and memtables, all partitions together
 };
 
 class StatePartitions {
@@ -53,9 +57,10 @@ class StatePartitions {
   std::vector<int32_t> owned() const;
   void use_rules(const RulesByStateId* rules);
 
-  // An alert of partition p was acknowledged by the alerts topic: removed from its outbox
-  // with the next commit.
-  void delivered(int32_t p, const std::string& alert_id);
+  // An alert of partition p was taken by `target` (the alerts topic, kAlertsTopicTarget, or
+  // a channel's name, also when it was dead-lettered for that channel): with the next
+  // commit the outbox forgets that target, and the alert once no target is left.
+  void delivered(int32_t p, const std::string& alert_id, const std::string& target);
   bool has_deliveries() const;
   // Steps 1-3 above. Returns the alerts that entered the outboxes, by partition. Throws
   // std::runtime_error when a changelog or a store cannot be written: nothing of the
@@ -70,13 +75,14 @@ class StatePartitions {
   struct Partition {
     std::unique_ptr<StateStore> store;
     std::unique_ptr<StateTask> task;
-    std::vector<std::string> delivered;
+    std::vector<std::pair<std::string, std::string>> delivered;  // alert id, target
   };
 
   StatePartitionsOptions options_;
   KafkaProducer& producer_;
   StateProbe& probe_;
   StateTask::Listener listener_;
+  StoreMemory memory_;  // shared by the partitions' stores
   std::unique_ptr<ChangelogWriter> changelog_;
   std::map<int32_t, Partition> partitions_;
 };

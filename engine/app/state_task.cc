@@ -1,5 +1,7 @@
 #include "app/state_task.h"
 
+#include <chrono>
+
 #include "core/time.h"
 
 namespace klaxon {
@@ -88,7 +90,14 @@ void StateTask::discard() {
 void StateTask::emit(const Rule& rule, std::string_view group_key, const Firing& firing,
                      const Sample* sample) {
   Alert alert = make_alert(options_.alert, rule, group_key, firing, sample);
-  OutboxEntry entry{alert.id, alert_key(alert), to_json(alert)};
+  OutboxEntry entry;
+  entry.alert_id = alert.id;
+  entry.key = alert_key(alert);
+  entry.document = to_json(alert);
+  entry.channels = rule.notify ? *rule.notify : options_.default_channels;
+  entry.queued_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
   store_.stage_alert(entry);
   new_alerts_.push_back(std::move(entry));
   if (listener_.alert) listener_.alert(rule, alert);

@@ -30,6 +30,7 @@ struct StateTaskOptions {
   AlertOptions alert;
   int32_t partition = 0;
   int32_t partitions = 1;  // state partitions in all: which standing groups are this one's
+  std::vector<std::string> default_channels;  // for rules without `notify`
 };
 
 class StateTask {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/notify_config_parse.h"
 #include "config/yaml_reader.h"
 
 namespace klaxon {
@@ -42,7 +43,8 @@ Config parse_config(const std::string& text, const std::string& file) {
   c.file = file;
   if (root.IsNull()) return c;
   YamlReader r(file);
-  if (!r.check_map(root, "", {"kafka", "decode", "rules", "state", "alert", "metrics", "log"}))
+  if (!r.check_map(root, "",
+                   {"kafka", "decode", "rules", "state", "alert", "notify", "metrics", "log"}))
     r.throw_if_problems();
 
   if (YAML::Node k = root["kafka"]; k.IsDefined()) {
@@ -98,9 +100,9 @@ Config parse_config(const std::string& text, const std::string& file) {
     }
   }
   if (YAML::Node s = root["state"]; s.IsDefined()) {
-    if (r.check_map(
-            s, "state",
-            {"dir", "sync", "grace_period", "changelog", "create_topics", "topic_replication"})) {
+    if (r.check_map(s, "state",
+                    {"dir", "sync", "grace_period", "changelog", "create_topics",
+                     "topic_replication", "memory_mb"})) {
       r.get(s, "dir", "state", c.state.dir);
       r.get(s, "sync", "state", c.state.sync);
       r.get(s, "grace_period", "state", c.state.grace_period);
@@ -110,6 +112,7 @@ Config parse_config(const std::string& text, const std::string& file) {
           c.state.topic_replication == 0)
         r.problem(s["topic_replication"], "state.topic_replication",
                   "must be -1 (the broker's default) or at least 1");
+      r.get(s, "memory_mb", "state", c.state.memory_mb, 16, 1 << 20);
     }
   }
   if (YAML::Node a = root["alert"]; a.IsDefined()) {
@@ -124,6 +127,7 @@ Config parse_config(const std::string& text, const std::string& file) {
       r.get(a, "log_alerts", "alert", c.alert.log_alerts);
     }
   }
+  if (YAML::Node n = root["notify"]; n.IsDefined()) parse_notify(r, n, c.notify);
   if (YAML::Node m = root["metrics"]; m.IsDefined()) {
     if (r.check_map(m, "metrics", {"listen"})) r.get(m, "listen", "metrics", c.metrics.listen);
   }

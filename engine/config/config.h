@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "config/notify_config.h"
+
 namespace klaxon {
 
 using std::chrono::milliseconds;
@@ -57,6 +59,8 @@ struct StateConfig {
   // Create the repartition and changelog topics when missing (Admin API).
   bool create_topics = true;
   int64_t topic_replication = -1;  // for topics klaxon creates; -1: the broker's default
+  // RocksDB block cache and memtables of all state partitions of the process together.
+  int64_t memory_mb = 128;
 };
 
 struct AlertConfig {
@@ -86,6 +90,7 @@ struct Config {
   RulesConfig rules;
   StateConfig state;
   AlertConfig alert;
+  NotifyConfig notify;
   MetricsConfig metrics;
   LogConfig log;
 };

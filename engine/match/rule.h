@@ -88,6 +88,10 @@ struct Rule {
   int64_t threshold_ref = 1;  // spike: least matches in the previous window to fire
   milliseconds terms_window{std::chrono::hours(24 * 30)};  // new_term: "new" = unseen this long
 
+  // Channels (config notify.channels) its alerts go to; unset: notify.default_channels.
+  std::optional<std::vector<std::string>> notify;
+  int notify_line = 0;
+
   // What keeps a rule's state across a reload: state is kept when name, type and grouping
   // are unchanged (filters, patterns and thresholds may be tuned freely).
   std::string state_id() const;

@@ -118,7 +118,7 @@ class RulesParser {
             node, path,
             {"name", "description", "severity", "type", "filter", "message", "group_by",
              "query_key", "realert", "timeframe", "num_events", "threshold", "spike_height",
-             "spike_type", "threshold_cur", "threshold_ref", "terms_window"}) &&
+             "spike_type", "threshold_cur", "threshold_ref", "terms_window", "notify"}) &&
         !node.IsMap())
       return false;
     rule.file = r_.file();
@@ -135,6 +135,13 @@ class RulesParser {
     parse_group_by(node, path, rule);
     parse_realert(node, path, rule);
     parse_type_parameters(node, path, rule);
+    if (node["notify"].IsDefined()) {
+      std::vector<std::string> channels;
+      if (r_.get(node, "notify", path, channels)) {
+        rule.notify = std::move(channels);
+        rule.notify_line = YamlReader::line_of(node["notify"]);
+      }
+    }
     return r_.problems().size() == before;
   }
 
@@ -553,6 +560,23 @@ RuleSet load_rules(const std::string& file_or_directory) {
                              "no rules: every file's `rules:` list is empty, so nothing would "
                              "ever alert"}});
   return set;
+}
+
+void check_notify(const RuleSet& rules, const std::vector<std::string>& channels) {
+  std::vector<Problem> problems;
+  std::string known;
+  for (const auto& c : channels) known += (known.empty() ? "" : ", ") + c;
+  for (const Rule& rule : rules.rules) {
+    if (!rule.notify) continue;
+    for (const auto& name : *rule.notify) {
+      if (std::find(channels.begin(), channels.end(), name) != channels.end()) continue;
+      problems.push_back(
+          Problem{rule.file, rule.notify_line, rule.name + ".notify",
+                  "'" + name + "' is not a channel of the config's notify.channels (" +
+                      (known.empty() ? std::string("none configured") : known) + ")"});
+    }
+  }
+  if (!problems.empty()) throw LoadError(problems);
 }
 
 }  // namespace klaxon

@@ -22,6 +22,9 @@ struct RuleSet {
 };
 
 RuleSet load_rules(const std::string& file_or_directory);
+// Throws LoadError naming file:line of every rule whose `notify` names a channel that is
+// not in `channels` (the config's notify.channels).
+void check_notify(const RuleSet& rules, const std::vector<std::string>& channels);
 // Parses rules from YAML text; `file` names the origin in messages.
 RuleSet parse_rules(const std::string& text, const std::string& file);
 

@@ -32,7 +32,7 @@ ReloadOptions reload_options(const RulesConfig& config) {
 }
 
 RulesReloader::RulesReloader(std::string rules_path, ReloadOptions options, RulesProbe& probe)
-    : rules_path_(std::move(rules_path)), probe_(probe) {
+    : rules_path_(std::move(rules_path)), channels_(options.channels), probe_(probe) {
   // Watch before reading, so that a change made while the first set compiles is reloaded.
   if (options.watch)
     watcher_ =
@@ -41,12 +41,18 @@ RulesReloader::RulesReloader(std::string rules_path, ReloadOptions options, Rule
   // as the hash says, and the change's notification finds a different hash and reloads.
   uint64_t hash = snapshot_rule_files(rules_path_).content_hash();
   auto start = Clock::now();
-  auto matcher = Matcher::compile(load_rules(rules_path_));
+  auto matcher = Matcher::compile(load_checked());
   probe_.compile_seconds.Observe(seconds_since(start));
   active_hash_ = hash;
   publish(std::move(matcher));
   probe_.last_reload_failed.Set(0);
   thread_ = std::thread([this] { run(); });
+}
+
+RuleSet RulesReloader::load_checked() const {
+  RuleSet rules = load_rules(rules_path_);
+  if (channels_) check_notify(rules, *channels_);
+  return rules;
 }
 
 RulesReloader::~RulesReloader() {
@@ -113,7 +119,7 @@ void RulesReloader::reload() {
   auto start = Clock::now();
   std::string error;
   try {
-    auto matcher = Matcher::compile(load_rules(rules_path_));
+    auto matcher = Matcher::compile(load_checked());
     double seconds = seconds_since(start);
     size_t rules = matcher->rules().size();
     active_hash_ = hash;

@@ -34,6 +34,7 @@
 
 #include "config/config.h"
 #include "match/matcher.h"
+#include "match/rules_loader.h"
 #include "match/rules_watcher.h"
 #include "metrics/rules_probe.h"
 
@@ -42,6 +43,9 @@ namespace klaxon {
 struct ReloadOptions {
   bool watch = true;     // false: reload only on request_reload()
   WatchOptions watcher;  // mode, debounce, poll interval
+  // The configured channel names: a rule whose `notify` names another is an error. Unset:
+  // not checked (tools without a config).
+  std::optional<std::vector<std::string>> channels;
 };
 
 // From the config's `rules.reload*` keys (already validated by load_config).
@@ -75,7 +79,9 @@ class RulesReloader {
   void reload();
   void publish(std::shared_ptr<const Matcher> matcher);
 
+  RuleSet load_checked() const;  // load_rules + check_notify
   const std::string rules_path_;
+  const std::optional<std::vector<std::string>> channels_;
   RulesProbe& probe_;
 
   mutable std::mutex published_mutex_;  // held only to swap or copy the pointer

@@ -161,15 +161,30 @@ void encode_outbox(const OutboxEntry& entry, std::string& out) {
   put_bytes(out, entry.alert_id);
   put_bytes(out, entry.key);
   put_bytes(out, entry.document);
+  out.push_back(entry.to_topic ? 1 : 0);
+  put_varint(out, zigzag(entry.queued_ms));
+  put_varint(out, entry.channels.size());
+  for (const auto& c : entry.channels) put_bytes(out, c);
 }
 
 bool decode_outbox(std::string_view in, OutboxEntry& out) {
   Reader r(in);
   uint8_t version;
-  if (!r.byte(version) || version != kOutboxVersion) return false;
+  if (!r.byte(version) || version < 1 || version > kOutboxVersion) return false;
   OutboxEntry e;
-  if (!r.bytes(e.alert_id) || !r.bytes(e.key) || !r.bytes(e.document) || r.remaining() != 0)
-    return false;
+  if (!r.bytes(e.alert_id) || !r.bytes(e.key) || !r.bytes(e.document)) return false;
+  if (version >= 2) {
+    uint8_t to_topic;
+    uint64_t queued, n;
+    if (!r.byte(to_topic) || to_topic > 1 || !r.varint(queued) || !r.varint(n) || n > 1000)
+      return false;
+    e.to_topic = to_topic == 1;
+    e.queued_ms = unzigzag(queued);
+    e.channels.resize(n);
+    for (auto& c : e.channels)
+      if (!r.bytes(c)) return false;
+  }
+  if (r.remaining() != 0) return false;
   out = std::move(e);
   return true;
 }

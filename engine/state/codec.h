@@ -42,8 +42,8 @@ inline constexpr std::string_view kCheckpointKey =
     "l\x1f"
     "checkpoint";
 
-inline constexpr uint8_t kGroupVersion = 3;  // 2: the same without next_count
-inline constexpr uint8_t kOutboxVersion = 1;
+inline constexpr uint8_t kGroupVersion = 3;   // 2: the same without next_count
+inline constexpr uint8_t kOutboxVersion = 2;  // 2 adds targets and queued time
 
 // Keys. The *_into forms reuse `out` to avoid allocating on the hot path.
 void group_key_into(std::string& out, std::string_view rule, std::string_view group_key);

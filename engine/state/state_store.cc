@@ -33,9 +33,9 @@ std::string prefix_end(std::string_view prefix) {
   return end;
 }
 
-rocksdb::Options make_options() {
+rocksdb::Options make_options(const StoreMemory& memory = {}) {
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(32 << 20);
+  table.block_cache = memory.block_cache ? memory.block_cache : rocksdb::NewLRUCache(32 << 20);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.cache_index_and_filter_blocks = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
@@ -43,7 +43,8 @@ rocksdb::Options make_options() {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  options.write_buffer_size = 16 << 20;
+  options.write_buffer_size = memory.write_buffers ? 8 << 20 : 16 << 20;
+  if (memory.write_buffers) options.write_buffer_manager = memory.write_buffers;
   options.max_background_jobs = 2;
   options.max_open_files = 512;
   options.keep_log_file_num = 3;
@@ -53,6 +54,13 @@ rocksdb::Options make_options() {
 }
 
 }  // namespace
+
+StoreMemory StoreMemory::shared(size_t bytes) {
+  StoreMemory m;
+  m.block_cache = rocksdb::NewLRUCache(bytes);
+  m.write_buffers = std::make_shared<rocksdb::WriteBufferManager>(bytes / 2, m.block_cache);
+  return m;
+}
 
 struct StateStore::Impl {
   StateOptions options;
@@ -83,7 +91,7 @@ struct StateStore::Impl {
     if (ec)
       throw std::runtime_error("cannot open state directory " + options.dir + ": " + ec.message());
     rocksdb::DB* raw = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(make_options(), options.dir, &raw);
+    rocksdb::Status s = rocksdb::DB::Open(make_options(options.memory), options.dir, &raw);
     if (!s.ok())
       throw std::runtime_error("cannot open state directory " + options.dir + ": " + s.ToString());
     db.reset(raw);
@@ -217,6 +225,14 @@ void StateStore::stage_alert(const OutboxEntry& entry) {
   m.check_write(m.batch.Put(codec::alert_index_key(entry.alert_id), codec::encode_fixed64(seq)));
 }
 
+bool StateStore::find_alert(std::string_view alert_id, OutboxEntry& out) {
+  std::string value;
+  uint64_t seq;
+  if (!get(codec::alert_index_key(alert_id), value) || !codec::decode_fixed64(value, seq))
+    return false;
+  return get(codec::outbox_key(seq), value) && codec::decode_outbox(value, out);
+}
+
 void StateStore::stage_remove_alert(std::string_view alert_id) {
   Impl& m = *impl_;
   std::string index = codec::alert_index_key(alert_id);
@@ -344,7 +360,7 @@ void StateStore::wipe() {
   m.applied.clear();
   m.db->Close().PermitUncheckedError();
   m.db.reset();
-  rocksdb::Status s = rocksdb::DestroyDB(m.options.dir, make_options());
+  rocksdb::Status s = rocksdb::DestroyDB(m.options.dir, make_options(m.options.memory));
   if (!s.ok())
     throw std::runtime_error("cannot wipe state directory " + m.options.dir + ": " + s.ToString());
   m.next_seq = 0;

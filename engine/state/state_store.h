@@ -20,7 +20,9 @@
 // re-alert); write errors are returned by commit_batch.
 #pragma once
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <cstdint>
 #include <functional>
@@ -36,11 +38,27 @@ struct OutboxEntry {
   std::string alert_id;
   std::string key;       // Kafka message key for the alerts topic
   std::string document;  // the alert JSON
+  // Where it still has to go: the alerts topic, and channels by name. The entry leaves the
+  // outbox once every target took it (or it was dead-lettered).
+  bool to_topic = true;
+  std::vector<std::string> channels;
+  int64_t queued_ms = 0;  // wall clock when it entered the outbox (delivery give-up clock)
+  bool delivered() const { return !to_topic && channels.empty(); }
+};
+
+// Memory that the stores of one process share, so that many partitions do not multiply it:
+// one block cache, and one budget for memtables (charged to that cache).
+struct StoreMemory {
+  std::shared_ptr<rocksdb::Cache> block_cache;
+  std::shared_ptr<rocksdb::WriteBufferManager> write_buffers;
+  // A cache of `bytes` in all, at most half of it memtables.
+  static StoreMemory shared(size_t bytes);
 };
 
 struct StateOptions {
-  std::string dir;   // created when missing
-  bool sync = true;  // fsync the WAL on each commit_batch
+  std::string dir;     // created when missing
+  bool sync = true;    // fsync the WAL on each commit_batch
+  StoreMemory memory;  // empty: the store's own (32 MiB cache, 16 MiB memtable)
 };
 
 class StateStore {
@@ -66,6 +84,8 @@ class StateStore {
   // Adds an alert to the outbox, in the current batch. Staging an id that is already in
   // the outbox replaces its document and keeps its place.
   void stage_alert(const OutboxEntry& entry);
+  // The outbox entry of an alert as the current batch sees it; false when there is none.
+  bool find_alert(std::string_view alert_id, OutboxEntry& out);
   // Removes an alert from the outbox, in the current batch; unknown ids are ignored.
   void stage_remove_alert(std::string_view alert_id);
   // Records that records up to and including `offset` of stream/partition are applied.

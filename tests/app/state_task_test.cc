@@ -80,7 +80,7 @@ class StateTaskTest : public ::testing::Test {
   std::unique_ptr<StateTask> task(StateStore& store, int32_t partition = 0,
                                   int32_t partitions = 1) {
     auto t = std::make_unique<StateTask>(
-        store, StateTaskOptions{LogicOptions{}, AlertOptions{}, partition, partitions},
+        store, StateTaskOptions{LogicOptions{}, AlertOptions{}, partition, partitions, {}},
         StateTask::Listener{[this](const Rule&, const Alert& a) { fired_.push_back(a.id); }, {}});
     t->use_rules(&active_.by_state_id);
     return t;
@@ -143,7 +143,7 @@ TEST_F(StateTaskTest, AStandingFlatlineGroupBelongsToOnePartition) {
   int owners = 0;
   for (int32_t p = 0; p < 3; ++p) {
     auto store = open("p" + std::to_string(p));
-    StateTask t(*store, StateTaskOptions{LogicOptions{}, AlertOptions{}, p, 3}, {});
+    StateTask t(*store, StateTaskOptions{LogicOptions{}, AlertOptions{}, p, 3, {}}, {});
     t.use_rules(&flat.by_state_id);
     t.advance(1'000'000);
     t.flush();

@@ -126,11 +126,58 @@ TEST(Config, RulesReloadKeysAreValidated) {
   EXPECT_NE(e.find(":3:20: rules.reload_debounce: must be at most 1m"), std::string::npos) << e;
   EXPECT_NE(e.find(":4:25: rules.reload_poll_interval: must be at least 100ms"), std::string::npos)
       << e;
-  EXPECT_NE(e.find(":5:16: rules.reload_mode: must be auto, inotify or poll"), std::string::npos) << e;
+  EXPECT_NE(e.find(":5:16: rules.reload_mode: must be auto, inotify or poll"), std::string::npos)
+      << e;
   e = problems_of("rules:\n  path: rules\n  reload_delay: 1s\n");
   EXPECT_NE(e.find(":3: rules.reload_delay: unknown key"), std::string::npos) << e;
   e = problems_of("rules:\n  reload_debounce: soon\n");
   EXPECT_NE(e.find(":2:20: rules.reload_debounce: must be a duration"), std::string::npos) << e;
+}
+
+TEST(Config, ReadsNotifyChannels) {
+  Config c = parse_config(
+      "notify:\n  default_channels: [am]\n  give_up_after: 2h\n  channels:\n"
+      "    am:\n      type: alertmanager\n      url: http://am:9093\n"
+      "    mail:\n      type: email\n      url: smtps://smtp.example:465\n      from: k@x\n"
+      "      to: oncall@x\n      username: k\n      password_file: /run/secrets/smtp\n"
+      "      rate_limit: {count: 5, per: 1m}\n      templates:\n        subject: 'x {{rule}}'\n",
+      "klaxon.yaml");
+  ASSERT_EQ(c.notify.channels.size(), 2u);
+  EXPECT_EQ(c.notify.default_channels, std::vector<std::string>{"am"});
+  EXPECT_EQ(c.notify.give_up_after, std::chrono::hours(2));
+  const ChannelConfig& mail = c.notify.channels[1];
+  EXPECT_EQ(mail.type, "email");
+  EXPECT_EQ(mail.to, std::vector<std::string>{"oncall@x"});
+  EXPECT_EQ(mail.password.file, "/run/secrets/smtp");
+  EXPECT_TRUE(mail.rate_limit_set);
+  EXPECT_EQ(mail.rate_limit.count, 5);
+  EXPECT_EQ(mail.templates.at("subject"), "x {{rule}}");
+  EXPECT_EQ(mail.template_lines.at("subject"), 17);
+}
+
+TEST(Config, NotifyMistakesNameTheKey) {
+  std::string e = problems_of(
+      "notify:\n  default_channels: [pager]\n  channels:\n"
+      "    hook:\n      type: webhok\n      url: http://x\n"
+      "    chat:\n      type: wechat\n      url: ftp://x\n      from: a@b\n"
+      "    mail:\n      type: email\n      url: smtp://x\n      to: [a@b]\n"
+      "      templates: {markdown: x}\n");
+  EXPECT_NE(e.find("klaxon.yaml:5:13: notify.channels.hook.type: 'webhok' is not a channel type"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("notify.channels.chat.url: must start with http:// or https://"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("notify.channels.chat.from: applies only to email channels"), std::string::npos)
+      << e;
+  EXPECT_NE(e.find("notify.channels.mail.from: is required for email"), std::string::npos) << e;
+  EXPECT_NE(e.find("notify.channels.mail.templates.markdown: email channels have no template "
+                   "'markdown' (they have: html, subject, text)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("notify.default_channels: 'pager' is not a channel under notify.channels"),
+            std::string::npos)
+      << e;
 }
 
 }  // namespace

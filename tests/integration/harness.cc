@@ -193,6 +193,11 @@ bool RunningEngine::wait(const std::function<bool(const PipelineStats&)>& pred,
 }
 
 int http_get(int port, const std::string& path, std::string& body) {
+  return http_request(port, "GET", path, "", body);
+}
+
+int http_request(int port, const std::string& method, const std::string& path,
+                 const std::string& request_body, std::string& body) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -202,7 +207,12 @@ int http_get(int port, const std::string& path, std::string& body) {
     ::close(fd);
     return -1;
   }
-  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (!request_body.empty() || method != "GET")
+    req +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(request_body.size()) +
+        "\r\n";
+  req += "\r\n" + request_body;
   if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
     ::close(fd);
     return -1;
@@ -279,6 +289,48 @@ Child::~Child() {
 }
 
 int Child::kill(int sig) {
+  ::kill(pid_, sig);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+Process::Process(const std::vector<std::string>& argv, const std::string& output)
+    : output_(output) {
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    FILE* f = std::freopen(output.c_str(), "a", stdout);
+    (void)f;
+    ::dup2(STDOUT_FILENO, STDERR_FILENO);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+}
+
+Process::~Process() {
+  if (pid_ > 0) kill(SIGKILL);
+}
+
+bool Process::wait_output(const std::string& text, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (slurp(output_).find(text) != std::string::npos) return true;
+    int status = 0;
+    if (pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+int Process::kill(int sig) {
+  if (pid_ <= 0) return 0;
   ::kill(pid_, sig);
   int status = 0;
   ::waitpid(pid_, &status, 0);

@@ -87,6 +87,9 @@ class RunningEngine {
 
 // Blocking HTTP/1.1 GET against 127.0.0.1:port; returns the status line's code and body.
 int http_get(int port, const std::string& path, std::string& body);
+// Same with any method and a JSON body.
+int http_request(int port, const std::string& method, const std::string& path,
+                 const std::string& request_body, std::string& body);
 // Sum of every sample of `metric` whose labels contain all of `labels` ("k=\"v\"" strings).
 double metric_value(const std::string& exposition, const std::string& metric,
                     const std::vector<std::string>& labels = {});
@@ -110,6 +113,23 @@ class Child {
 
  private:
   int pid_ = -1;
+};
+
+// Any program as a child process (a test server), stdout and stderr to `output`.
+class Process {
+ public:
+  Process(const std::vector<std::string>& argv, const std::string& output);
+  ~Process();  // SIGKILL when still running
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  // Waits until its output contains `text`; false on timeout or exit.
+  bool wait_output(const std::string& text,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  int kill(int sig);
+
+ private:
+  int pid_ = -1;
+  std::string output_;
 };
 
 }  // namespace klaxon::testing

@@ -268,7 +268,7 @@ TEST(RulesLoader, ReportsEveryProblemAtOnceInFileOrder) {
             "rules.yaml:6:5: rules[1] (b).colour: unknown key (allowed: name, description, "
             "severity, type, filter, message, group_by, query_key, realert, timeframe, "
             "num_events, threshold, spike_height, spike_type, threshold_cur, threshold_ref, "
-            "terms_window)")
+            "terms_window, notify)")
       << e;
 }
 
@@ -532,6 +532,27 @@ TEST(RulesLoaderPatterns, LiteralAndRegexItemsWithTheirOwnCase) {
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    group_by: match\n"),
             "rules.yaml:3:15: rules[0] (a).group_by: group_by: match needs at least one "
             "message.match pattern");
+}
+
+TEST(RulesLoader, NotifyNamesChannelsThatMustBeConfigured) {
+  RuleSet rules = parse_rules(
+      "rules:\n  - name: a\n    message: {match: ERROR}\n    notify: [oncall-mail, pager]\n"
+      "  - name: b\n    message: {match: WARN}\n  - name: c\n    message: {match: x}\n"
+      "    notify: []\n",
+      "pay.yaml");
+  ASSERT_EQ(rules.rules.size(), 3u);
+  EXPECT_EQ(*rules.rules[0].notify, (std::vector<std::string>{"oncall-mail", "pager"}));
+  EXPECT_FALSE(rules.rules[1].notify.has_value());  // the config's default channels
+  EXPECT_TRUE(rules.rules[2].notify->empty());      // the alerts topic only
+  EXPECT_NO_THROW(check_notify(rules, {"oncall-mail", "pager"}));
+  try {
+    check_notify(rules, {"oncall-mail"});
+    FAIL() << "no error";
+  } catch (const LoadError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "pay.yaml:4: a.notify: 'pager' is not a channel of the config's notify.channels "
+              "(oncall-mail)");
+  }
 }
 
 }  // namespace

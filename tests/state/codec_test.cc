@@ -123,7 +123,13 @@ TEST(GroupCodec, DecodesTheLargestVarint) {
 }
 
 TEST(OutboxCodec, RoundTripsAndRejectsTruncation) {
-  OutboxEntry in{"alert-1", "rule/key", R"({"id":"alert-1","n":1})"};
+  OutboxEntry in;
+  in.alert_id = "alert-1";
+  in.key = "rule/key";
+  in.document = R"({"id":"alert-1","n":1})";
+  in.to_topic = false;
+  in.channels = {"oncall-mail", "pay-wechat"};
+  in.queued_ms = 1'795'515'330'000;
   std::string bytes;
   encode_outbox(in, bytes);
   OutboxEntry out;
@@ -131,9 +137,27 @@ TEST(OutboxCodec, RoundTripsAndRejectsTruncation) {
   EXPECT_EQ(out.alert_id, in.alert_id);
   EXPECT_EQ(out.key, in.key);
   EXPECT_EQ(out.document, in.document);
+  EXPECT_FALSE(out.to_topic);
+  EXPECT_EQ(out.channels, in.channels);
+  EXPECT_EQ(out.queued_ms, in.queued_ms);
   for (size_t n = 0; n < bytes.size(); ++n)
     EXPECT_FALSE(decode_outbox(std::string_view(bytes).substr(0, n), out)) << "length " << n;
   EXPECT_FALSE(decode_outbox(bytes + "x", out));
+}
+
+TEST(OutboxCodec, ReadsEntriesWrittenBeforeChannelsExisted) {
+  // Version 1: id, key, document; such an entry still has to reach the alerts topic.
+  std::string v1;
+  v1.push_back(1);
+  for (std::string_view s : {"a", "k", "{}"}) {
+    v1.push_back(static_cast<char>(s.size()));
+    v1.append(s);
+  }
+  OutboxEntry out;
+  ASSERT_TRUE(decode_outbox(v1, out));
+  EXPECT_EQ(out.alert_id, "a");
+  EXPECT_TRUE(out.to_topic);
+  EXPECT_TRUE(out.channels.empty());
 }
 
 TEST(Keys, OutboxKeysSortBySequence) {

@@ -71,7 +71,11 @@ std::vector<std::string> ids_of(const std::vector<OutboxEntry>& entries) {
 }
 
 OutboxEntry entry(const std::string& id) {
-  return OutboxEntry{id, "key-" + id, "{\"id\":\"" + id + "\"}"};
+  OutboxEntry e;
+  e.alert_id = id;
+  e.key = "key-" + id;
+  e.document = "{\"id\":\"" + id + "\"}";
+  return e;
 }
 
 void commit_ok(StateStore& store) {

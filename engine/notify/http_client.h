@@ -1,0 +1,44 @@
+// HttpClient: POSTs a body with libcurl and returns the status, for the HTTP channels.
+// One per channel worker (a curl handle keeps its connections alive between requests);
+// not thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace klaxon {
+
+struct HttpTls {
+  std::string ca_file;  // empty: the system's CAs
+  bool verify = true;
+};
+
+struct HttpResponse {
+  long status = 0;    // 0: no response (error says why)
+  std::string body;   // the first 4 KiB
+  std::string error;  // transport error: connection refused, timeout, TLS
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpTls tls);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  HttpResponse post(const std::string& url, const std::string& body,
+                    const std::map<std::string, std::string>& headers,
+                    std::chrono::milliseconds timeout);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// What an HTTP status means for a delivery: 2xx accepted; 408, 429 and 5xx retried; other
+// 4xx rejected (the request itself is wrong: retrying cannot help).
+bool http_retryable(long status);
+
+}  // namespace klaxon
