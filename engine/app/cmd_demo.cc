@@ -196,6 +196,10 @@ int demo_command(const DemoCommand& cmd, StopSignals& signals) {
   uint64_t total = generated.load();
   bool drained =
       wait_until([&] { return engine->stats().events.load() >= total; }, std::chrono::seconds(15));
+  // Matches cross the repartition topic to their state partitions: wait until all arrived.
+  wait_until(
+      [&] { return engine->stats().matches_applied.load() >= engine->stats().matches.load(); },
+      std::chrono::seconds(10));
   wait_until(
       [&] { return engine->stats().alerts_delivered.load() >= engine->stats().alerts.load(); },
       std::chrono::seconds(5));

@@ -262,7 +262,9 @@ void Pipeline::process_match(const rd_kafka_message_t& m) {
   if (!task->apply(record_)) {
     ++stats_.replayed;
     probe_.events_replayed.Increment();
+    return;
   }
+  stats_.matches_applied += record_.entries.size();
 }
 
 int64_t Pipeline::effective_now(int32_t partition, const StateTask& task, bool caught_up) {
