@@ -83,7 +83,7 @@ struct Fixture : ::testing::Test {
   prometheus::Registry registry;
   NotifyProbe probe{registry};
   ScriptedChannel::Log log;
-  std::unique_ptr<Dispatcher> make(RateLimit limit = {}, DispatcherOptions o = {10ms, 10ms, 40ms},
+  std::unique_ptr<Dispatcher> make(RateLimit limit = {}, DispatcherOptions o = {1h, 10ms, 40ms},
                                    size_t batch = 1) {
     std::vector<ChannelSetup> setups;
     setups.push_back(ChannelSetup{std::make_unique<ScriptedChannel>("c", log, batch), limit});
