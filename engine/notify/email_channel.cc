@@ -5,10 +5,10 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
-#include <mutex>
 
 #include "notify/alert_vars.h"
 #include "notify/http_channels.h"
+#include "notify/http_client.h"
 
 namespace klaxon {
 
@@ -78,8 +78,7 @@ std::string base64(std::string_view data) {
 
 EmailChannel::EmailChannel(const ChannelConfig& config, EmailTemplates templates)
     : name_(config.name), config_(config), templates_(std::move(templates)) {
-  static std::once_flag global;
-  std::call_once(global, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  init_curl_once();
   if (config_.password.set()) {
     password_ = read_secret(config_.password);
     redact_.add(password_);

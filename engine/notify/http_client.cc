@@ -23,8 +23,7 @@ struct HttpClient::Impl {
 };
 
 HttpClient::HttpClient(HttpTls tls) : impl_(std::make_unique<Impl>()) {
-  static std::once_flag global;  // curl_global_init is not thread-safe; once per process
-  std::call_once(global, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  init_curl_once();
   impl_->tls = std::move(tls);
   impl_->curl = curl_easy_init();
 }
@@ -70,6 +69,11 @@ HttpResponse HttpClient::post(const std::string& url, const std::string& body,
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
   return r;
+}
+
+void init_curl_once() {
+  static std::once_flag global;
+  std::call_once(global, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
 bool http_retryable(long status) {

@@ -37,6 +37,9 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
+// curl_global_init, once per process (it is not thread-safe); every curl user calls this.
+void init_curl_once();
+
 // What an HTTP status means for a delivery: 2xx accepted; 408, 429 and 5xx retried; other
 // 4xx rejected (the request itself is wrong: retrying cannot help).
 bool http_retryable(long status);

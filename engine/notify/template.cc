@@ -142,44 +142,22 @@ std::string escape_text(std::string_view s, Escape escape) {
       return out.substr(1, out.size() - 2);
     }
     case Escape::html:
-      for (char c : s) {
-        switch (c) {
-          case '&':
-            out += "&amp;";
-            break;
-          case '<':
-            out += "&lt;";
-            break;
-          case '>':
-            out += "&gt;";
-            break;
-          case '"':
-            out += "&quot;";
-            break;
-          case '\'':
-            out += "&#39;";
-            break;
-          default:
-            out += c;
-        }
-      }
-      return out;
     case Escape::slack:
-      // Slack's documented escaping: only &, < and > are control characters in mrkdwn.
+      // Slack's documented escaping covers only &, < and > (its mrkdwn control characters);
+      // HTML also needs the quotes, for attribute values.
       for (char c : s) {
-        switch (c) {
-          case '&':
-            out += "&amp;";
-            break;
-          case '<':
-            out += "&lt;";
-            break;
-          case '>':
-            out += "&gt;";
-            break;
-          default:
-            out += c;
-        }
+        if (c == '&')
+          out += "&amp;";
+        else if (c == '<')
+          out += "&lt;";
+        else if (c == '>')
+          out += "&gt;";
+        else if (escape == Escape::html && c == '"')
+          out += "&quot;";
+        else if (escape == Escape::html && c == '\'')
+          out += "&#39;";
+        else
+          out += c;
       }
       return out;
   }

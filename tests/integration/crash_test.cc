@@ -13,26 +13,10 @@
 #include <thread>
 
 #include "alert/alert.h"
-#include "gen/generator.h"
 #include "integration/harness.h"
 
 namespace klaxon::testing {
 namespace {
-
-std::vector<std::pair<std::string, std::string>> traffic(uint64_t seed, int64_t start,
-                                                         std::set<std::string>& bugs) {
-  GeneratorOptions o;
-  o.seed = seed;
-  o.error_ratio = 0.2;
-  Generator g(o);
-  std::vector<std::pair<std::string, std::string>> out;
-  for (int i = 0; i < 1500; ++i) {
-    GeneratedEvent e = g.next(start + i);
-    if (e.kind == EventKind::exception_stack) bugs.insert(e.bug);
-    out.emplace_back(e.key, e.payload);
-  }
-  return out;
-}
 
 bool wait_metric(int port, const std::string& metric, double at_least, int seconds) {
   for (int i = 0; i < seconds * 10; ++i) {
@@ -61,7 +45,7 @@ TEST(Crash, KillNineAndRestartLosesNothingAndDuplicatesNothing) {
   std::string log = dir.file("klaxon.log");
   constexpr int64_t t0 = 1795515330000;
   std::set<std::string> bugs_a, bugs_b;
-  kafka.produce("pay_log_topic", traffic(31, t0, bugs_a));
+  kafka.produce("pay_log_topic", pay_traffic(31, t0, 1500, &bugs_a));
   size_t alerts_a = 1 + bugs_a.size();
   {
     Child klaxon(config, log);
@@ -74,7 +58,7 @@ TEST(Crash, KillNineAndRestartLosesNothingAndDuplicatesNothing) {
     EXPECT_EQ(klaxon.kill(SIGKILL), -SIGKILL);
   }
   // More of the same bugs, a minute later (inside the window), plus whatever is new.
-  kafka.produce("pay_log_topic", traffic(32, t0 + 60'000, bugs_b));
+  kafka.produce("pay_log_topic", pay_traffic(32, t0 + 60'000, 1500, &bugs_b));
   size_t new_bugs = 0;
   for (const auto& b : bugs_b) new_bugs += bugs_a.count(b) ? 0 : 1;
 

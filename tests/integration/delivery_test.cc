@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "alert/alert.h"
-#include "gen/generator.h"
 #include "integration/harness.h"
 
 namespace klaxon::testing {
@@ -19,34 +18,11 @@ namespace {
 
 const char* kPython = "/usr/bin/python3";
 
-std::vector<std::pair<std::string, std::string>> traffic(uint64_t seed, int64_t start) {
-  GeneratorOptions o;
-  o.seed = seed;
-  o.error_ratio = 0.2;
-  Generator g(o);
-  std::vector<std::pair<std::string, std::string>> out;
-  for (int i = 0; i < 1500; ++i) {
-    GeneratedEvent e = g.next(start + i);
-    out.emplace_back(e.key, e.payload);
-  }
-  return out;
-}
-
 double metric(int port, const std::string& name, const std::vector<std::string>& labels = {}) {
   std::string body;
   if (http_get(port, "/metrics", body) != 200) return -1;
   return metric_value(body, name, labels);
 }
-
-bool wait_until(const std::function<bool()>& pred, int seconds) {
-  for (int i = 0; i < seconds * 10; ++i) {
-    if (pred()) return true;
-    usleep(100'000);
-  }
-  return false;
-}
-
-std::string contents(const std::string& file) { return slurp(file); }
 
 size_t count_lines(const std::string& file) {
   std::string s = slurp(file);
@@ -88,7 +64,7 @@ TEST(Delivery, ChannelsDownThenBackAcrossAKillEveryAlertArrivesWithoutAStorm) {
   ASSERT_TRUE(hook.wait_output("ready"));
 
   constexpr int64_t t0 = 1795515330000;
-  kafka.produce("pay_log_topic", traffic(41, t0));
+  kafka.produce("pay_log_topic", pay_traffic(41, t0));
   {
     Child klaxon(config, log);
     ASSERT_EQ(kafka.read("pay_alerts", 5, std::chrono::seconds(40)).size(), 5u) << slurp(log);
@@ -124,7 +100,7 @@ TEST(Delivery, ChannelsDownThenBackAcrossAKillEveryAlertArrivesWithoutAStorm) {
   }
   ASSERT_GE(fired.size(), 5u);
   auto all_in = [&](const std::string& file) {
-    std::string got = contents(file);
+    std::string got = slurp(file);
     for (const auto& id : fired)
       if (got.find(id) == std::string::npos) return false;
     return true;
@@ -136,12 +112,12 @@ TEST(Delivery, ChannelsDownThenBackAcrossAKillEveryAlertArrivesWithoutAStorm) {
   // No storm: two messages per 20 s at most for the mailbox (its rate limit); what waits
   // for the next token goes out as one digest.
   size_t mails = count_lines(dir.file("mail.jsonl"));
-  EXPECT_LE(mails, 3u) << contents(dir.file("mail.jsonl"));
-  EXPECT_NE(contents(dir.file("mail.jsonl")).find("rate limit reached; one digest instead"),
+  EXPECT_LE(mails, 3u) << slurp(dir.file("mail.jsonl"));
+  EXPECT_NE(slurp(dir.file("mail.jsonl")).find("rate limit reached; one digest instead"),
             std::string::npos)
-      << contents(dir.file("mail.jsonl"));
+      << slurp(dir.file("mail.jsonl"));
   // Every webhook request is signed.
-  std::istringstream requests(contents(dir.file("hook.jsonl")));
+  std::istringstream requests(slurp(dir.file("hook.jsonl")));
   for (std::string line; std::getline(requests, line);)
     EXPECT_NE(line.find("X-Klaxon-Signature\": \"sha256="), std::string::npos) << line;
   std::string metrics;

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "app/topics_setup.h"
+#include "gen/generator.h"
 #include "source/consumer.h"
 #include "source/producer.h"
 
@@ -294,6 +295,30 @@ int Child::kill(int sig) {
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+bool wait_until(const std::function<bool()>& pred, int seconds) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return pred();
+}
+
+std::vector<std::pair<std::string, std::string>> pay_traffic(uint64_t seed, int64_t start_ms,
+                                                             int count,
+                                                             std::set<std::string>* bugs) {
+  GeneratorOptions o;
+  o.seed = seed;
+  o.error_ratio = 0.2;
+  Generator g(o);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (int i = 0; i < count; ++i) {
+    GeneratedEvent e = g.next(start_ms + i);
+    if (bugs && e.kind == EventKind::exception_stack) bugs->insert(e.bug);
+    out.emplace_back(e.key, e.payload);
+  }
+  return out;
 }
 
 Process::Process(const std::vector<std::string>& argv, const std::string& output)

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -95,6 +96,15 @@ double metric_value(const std::string& exposition, const std::string& metric,
                     const std::vector<std::string>& labels = {});
 
 std::string source_path(const std::string& relative);
+
+// Polls `pred` every 100 ms until it holds; false after `seconds`.
+bool wait_until(const std::function<bool()>& pred, int seconds = 20);
+
+// `count` generated pay logs (klaxon generate's generator) as key/value pairs, event times
+// from `start_ms`, 20% errors; the distinct bugs of the stack traces go into `bugs`.
+std::vector<std::pair<std::string, std::string>> pay_traffic(uint64_t seed, int64_t start_ms,
+                                                             int count = 1500,
+                                                             std::set<std::string>* bugs = nullptr);
 
 // A loopback TCP port that was free a moment ago.
 int free_port();

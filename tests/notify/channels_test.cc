@@ -221,14 +221,6 @@ std::string iso_now_plus(int seconds) {
   return buf;
 }
 
-bool wait_for(const std::function<bool()>& pred, int seconds = 20) {
-  for (int i = 0; i < seconds * 10; ++i) {
-    if (pred()) return true;
-    usleep(100'000);
-  }
-  return false;
-}
-
 TEST(AlertmanagerChannel, TheAlertShowsUpAndASilenceThereSuppressesIt) {
   TempDir dir;
   int port = free_port();
@@ -239,7 +231,7 @@ TEST(AlertmanagerChannel, TheAlertShowsUpAndASilenceThereSuppressesIt) {
        "--web.listen-address=127.0.0.1:" + std::to_string(port), "--cluster.listen-address="},
       dir.file("am.out"));
   std::string body;
-  ASSERT_TRUE(wait_for([&] { return testing::http_get(port, "/-/ready", body) == 200; }))
+  ASSERT_TRUE(testing::wait_until([&] { return testing::http_get(port, "/-/ready", body) == 200; }))
       << slurp(dir.file("am.out"));
   auto channels = channels_from(
       "notify:\n  channels:\n    am:\n      type: alertmanager\n      url: http://127.0.0.1:" +
@@ -248,7 +240,7 @@ TEST(AlertmanagerChannel, TheAlertShowsUpAndASilenceThereSuppressesIt) {
   SendResult r = channels[0].channel->send({&a});
   ASSERT_EQ(r.outcome, SendResult::accepted) << r.error;
 
-  ASSERT_TRUE(wait_for([&] {
+  ASSERT_TRUE(testing::wait_until([&] {
     return testing::http_get(port, "/api/v2/alerts", body) == 200 &&
            body.find("pay-exception-stack") != std::string::npos;
   })) << body;
@@ -268,7 +260,7 @@ TEST(AlertmanagerChannel, TheAlertShowsUpAndASilenceThereSuppressesIt) {
   ASSERT_EQ(testing::http_request(port, "POST", "/api/v2/silences", silence, body), 200) << body;
   // Sent again (the group fired again): Alertmanager keeps it silenced.
   ASSERT_EQ(channels[0].channel->send({&a}).outcome, SendResult::accepted);
-  EXPECT_TRUE(wait_for([&] {
+  EXPECT_TRUE(testing::wait_until([&] {
     return testing::http_get(port, "/api/v2/alerts", body) == 200 &&
            body.find("\"state\":\"suppressed\"") != std::string::npos;
   })) << body;
