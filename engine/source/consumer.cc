@@ -82,7 +82,14 @@ KafkaConsumer::KafkaConsumer(ConsumerOptions options, ConsumerListener& listener
     throw std::runtime_error(std::string("cannot subscribe: ") + rd_kafka_err2str(e));
 }
 
-KafkaConsumer::~KafkaConsumer() { close(); }
+KafkaConsumer::~KafkaConsumer() {
+  close();
+  // librdkafka before 2.3.0 aborts in rd_kafka_destroy() when a cooperative-sticky member
+  // joined its group but was stopped before its first assignment (librdkafka #4312, fixed
+  // by #4381): a pod stopped during a long rebalance would die of SIGABRT. Closed, the
+  // handle has left the group and holds nothing to commit; process exit reclaims it.
+  if (!rebalanced_ && rd_kafka_version() < 0x020300ff) (void)rk_.release();
+}
 
 void KafkaConsumer::rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
                                  rd_kafka_topic_partition_list_t* parts, void* opaque) {
@@ -91,6 +98,7 @@ void KafkaConsumer::rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
 
 void KafkaConsumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
   rd_kafka_t* rk = rk_.get();
+  rebalanced_ = true;
   bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     rd_kafka_error_t* e = nullptr;

@@ -120,6 +120,7 @@ class KafkaConsumer {
   ConsumerListener& listener_;
   RdKafkaPtr rk_;
   bool closed_ = false;
+  bool rebalanced_ = false;  // a rebalance callback ran (see the destructor)
   std::set<std::pair<std::string, int32_t>> revoked_in_poll_;
   std::set<std::pair<std::string, int32_t>> assigned_;
   std::set<std::pair<std::string, int32_t>> at_end_;  // read to the end, nothing since
