@@ -92,15 +92,13 @@ TopicReader::TopicReader(TopicReaderOptions options) : options_(std::move(option
     }
   }
   PartitionList assignment(rd_kafka_topic_partition_list_new(static_cast<int>(ranges_.size())));
-  for (auto it = ranges_.begin(); it != ranges_.end();) {
-    if (it->second.next >= it->second.end) {
-      it = ranges_.erase(it);
-      continue;
-    }
-    total_ += static_cast<uint64_t>(it->second.end - it->second.next);
-    rd_kafka_topic_partition_list_add(assignment.get(), options_.topic.c_str(), it->first)->offset =
-        it->second.next;
-    ++it;
+  for (const auto& [p, range] : std::map<int32_t, Range>(ranges_)) {
+    bool empty = range.next >= range.end;
+    if (empty) ranges_.erase(p);
+    if (empty && !options_.follow) continue;
+    if (!empty) total_ += static_cast<uint64_t>(range.end - range.next);
+    rd_kafka_topic_partition_list_add(assignment.get(), options_.topic.c_str(), p)->offset =
+        range.next;
   }
   if (rd_kafka_resp_err_t e = rd_kafka_assign(rk, assignment.get());
       e != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -119,10 +117,10 @@ TopicReader::~TopicReader() {
 bool TopicReader::next(MessageBatch& out, size_t max) {
   int wait = 500;
   auto quiet_since = std::chrono::steady_clock::now();
-  while (!ranges_.empty() && out.size() < max) {
+  while ((options_.follow || !ranges_.empty()) && out.size() < max) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), wait);
     if (m == nullptr) {
-      if (out.size() > 0) break;
+      if (out.size() > 0 || ranges_.empty()) break;
       // The records up to the end offsets exist; silence this long means Kafka is gone.
       if (std::chrono::steady_clock::now() - quiet_since > options_.timeout)
         throw std::runtime_error("no records from " + options_.topic + " for " +
@@ -145,14 +143,15 @@ bool TopicReader::next(MessageBatch& out, size_t max) {
       if (fatal) throw std::runtime_error("Kafka: " + error);
       continue;  // transient; librdkafka retries
     }
-    if (it == ranges_.end() || m->offset >= it->second.end) {
+    bool past_end = it == ranges_.end() || m->offset >= it->second.end;
+    if (past_end && !options_.follow) {
       rd_kafka_message_destroy(m);  // past the end that was fixed at the start
       continue;
     }
-    if (m->offset + 1 >= it->second.end) ranges_.erase(it);
+    if (!past_end && m->offset + 1 >= it->second.end) ranges_.erase(it);
     out.push(m);
   }
-  return !out.empty() || !ranges_.empty();
+  return options_.follow || !out.empty() || !ranges_.empty();
 }
 
 }  // namespace klaxon

@@ -3,6 +3,9 @@
 // consumer group: nothing is committed and no running engine is disturbed. Used by
 // `klaxon rules test --topic` and to restore state stores from their changelogs.
 //
+// With `follow`, it keeps reading what is written after that end, for as long as it lives
+// (a global store's feed: every process reads the whole topic and then its news).
+//
 // Records of all partitions come interleaved as the brokers serve them (as a consumer of
 // the live topic sees them), so event time advances as it would in the engine.
 // Thread: one thread.
@@ -29,6 +32,7 @@ struct TopicReaderOptions {
   std::map<std::string, std::string> properties;  // librdkafka properties (SASL/SSL, ...)
   std::chrono::milliseconds timeout{10000};       // for metadata and offset lookups
   std::string client_id = "klaxon-reader";
+  bool follow = false;  // keep reading past the end; next() then never returns false
 };
 
 struct Watermarks {
@@ -45,8 +49,12 @@ class TopicReader {
   TopicReader& operator=(const TopicReader&) = delete;
 
   // Appends up to `max` records; returns false once every partition reached its end.
-  // Throws std::runtime_error on a fatal Kafka error.
+  // Following, it returns within about half a second when nothing new comes.
+  // Throws std::runtime_error on a fatal Kafka error, or when records before the end do not
+  // come within `timeout`.
   bool next(MessageBatch& out, size_t max);
+  // Every partition has been read up to the end it had when reading began.
+  bool caught_up() const { return ranges_.empty(); }
   // Records between the start and end offsets, over all partitions.
   uint64_t total() const { return total_; }
   // The partition's offsets when reading began.

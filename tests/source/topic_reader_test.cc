@@ -1,0 +1,84 @@
+// TopicReader as the silence feed and the changelog restore use it: to the end it had when
+// reading began, or (following) on past it, on librdkafka's mock cluster.
+#include "source/topic_reader.h"
+
+#include <gtest/gtest.h>
+
+#include "source/mock_cluster.h"
+#include "source/producer.h"
+
+namespace klaxon {
+namespace {
+
+void produce(KafkaProducer& producer, const std::string& topic, const std::string& key,
+             const std::string* value) {
+  std::string error;
+  ASSERT_TRUE(producer.produce(topic, key, value ? std::string_view(*value) : std::string_view(),
+                               {}, nullptr, &error))
+      << error;
+  ASSERT_TRUE(producer.flush(std::chrono::seconds(10)));
+}
+
+std::vector<std::string> keys(const MessageBatch& batch) {
+  std::vector<std::string> out;
+  for (const rd_kafka_message_t* m : batch)
+    out.emplace_back(static_cast<const char*>(m->key), m->key_len);
+  return out;
+}
+
+TEST(TopicReader, StopsAtTheEndItFoundOrFollowsPastIt) {
+  MockCluster cluster(1);
+  cluster.create_topic("t", 1, 1);
+  KafkaProducer producer(ProducerOptions{cluster.bootstrap_servers(), {}, {}, true});
+  std::string v = "v";
+  produce(producer, "t", "a", &v);
+
+  TopicReaderOptions options;
+  options.bootstrap_servers = cluster.bootstrap_servers();
+  options.topic = "t";
+  TopicReader once(options);
+  options.follow = true;
+  TopicReader follower(options);
+
+  produce(producer, "t", "b", &v);  // after both began
+  MessageBatch batch;
+  std::vector<std::string> read;
+  while (once.next(batch, 10)) {
+    for (auto& k : keys(batch)) read.push_back(k);
+    batch.clear();
+  }
+  EXPECT_EQ(read, std::vector<std::string>{"a"});
+
+  for (int i = 0; i < 20 && batch.size() < 2; ++i) EXPECT_TRUE(follower.next(batch, 10));
+  EXPECT_TRUE(follower.caught_up());
+  EXPECT_EQ(keys(batch), (std::vector<std::string>{"a", "b"}));
+
+  produce(producer, "t", "c", nullptr);  // a tombstone is a record too
+  batch.clear();
+  for (int i = 0; i < 20 && batch.empty(); ++i) follower.next(batch, 10);
+  ASSERT_EQ(keys(batch), std::vector<std::string>{"c"});
+  EXPECT_EQ((*batch.begin())->payload, nullptr);
+}
+
+TEST(TopicReader, FollowingAnEmptyTopicIsCaughtUpAtOnceAndSeesWhatComes) {
+  MockCluster cluster(1);
+  cluster.create_topic("empty", 1, 1);
+  TopicReaderOptions options;
+  options.bootstrap_servers = cluster.bootstrap_servers();
+  options.topic = "empty";
+  options.follow = true;
+  TopicReader follower(options);
+  EXPECT_TRUE(follower.caught_up());
+  MessageBatch batch;
+  EXPECT_TRUE(follower.next(batch, 10));  // returns (empty) instead of blocking
+  EXPECT_TRUE(batch.empty());
+
+  KafkaProducer producer(ProducerOptions{cluster.bootstrap_servers(), {}, {}, true});
+  std::string v = "v";
+  produce(producer, "empty", "x", &v);
+  for (int i = 0; i < 20 && batch.empty(); ++i) follower.next(batch, 10);
+  EXPECT_EQ(keys(batch), std::vector<std::string>{"x"});
+}
+
+}  // namespace
+}  // namespace klaxon
