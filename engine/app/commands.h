@@ -58,6 +58,25 @@ struct DemoCommand {
 };
 int demo_command(const DemoCommand& cmd, StopSignals& signals);
 
+// `klaxon silence add|list|expire`: klaxon's own silences (notify/silence.h).
+struct SilenceCommand {
+  std::string action;  // add | list | expire
+  std::string config_file;
+  // add
+  std::string rule;
+  std::vector<std::string> matchers;  // label=value
+  std::string duration = "2h";
+  std::string starts;  // a timestamp; default now
+  std::string comment;
+  std::string author;  // default $USER
+  // list
+  bool all = false;  // expired ones too
+  bool json = false;
+  // expire
+  std::string id;
+};
+int silence_command(const SilenceCommand& cmd);
+
 // `klaxon rules check`: validate and compile rule files; every problem on stderr.
 struct RulesCheckCommand {
   std::vector<std::string> paths;  // files or directories

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/time.h"
 #include "match/rules_loader.h"
 #include "notify/channel_factory.h"
 
@@ -48,10 +49,17 @@ Engine::Engine(Config config) : config_(std::move(config)) {
                  config_.metrics.listen.substr(0, config_.metrics.listen.rfind(':')),
                  metrics_->port());
   }
+  Delivery delivery;
+  if (dispatcher_) delivery = {dispatcher_.get(), notify_probe_.get(), &silences_};
   pipeline_ = std::make_unique<Pipeline>(
       config_, matcher_, *producer_, *probe_, *state_probe_,
-      [this] { return reloader_->take_if_newer(rules_generation_); }, dispatcher_.get(),
-      notify_probe_.get());
+      [this] { return reloader_->take_if_newer(rules_generation_); }, delivery);
+  // After the pipeline, which creates the silences topic; before the first delivery.
+  if (dispatcher_) {
+    silence_feed_ = std::make_unique<SilenceFeed>(config_, silences_, *notify_probe_);
+    if (metrics_)
+      metrics_->add_json_endpoint("/silences", [this] { return silences_.to_json(now_ms()); });
+  }
 }
 
 Engine::~Engine() = default;

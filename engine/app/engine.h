@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "app/pipeline.h"
+#include "app/silence_feed.h"
 #include "config/config.h"
 #include "match/rules_reloader.h"
 #include "metrics/metrics_server.h"
@@ -36,6 +37,8 @@ class Engine {
   std::unique_ptr<StateProbe> state_probe_;
   std::unique_ptr<NotifyProbe> notify_probe_;
   std::unique_ptr<Dispatcher> dispatcher_;  // null without channels; outlives the pipeline
+  SilenceStore silences_;
+  std::unique_ptr<SilenceFeed> silence_feed_;  // null without channels
   std::unique_ptr<RulesReloader> reloader_;
   uint64_t rules_generation_ = 0;
   std::unique_ptr<MetricsServer> metrics_;

@@ -1,5 +1,5 @@
 // klaxon: a Kafka-native log alert engine. Subcommands: run, check, rules check|test,
-// dev-kafka, generate, demo.
+// dev-kafka, generate, demo, silence add|list|expire.
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -102,6 +102,27 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--metrics-listen", demo.metrics_listen, "metrics address")
       ->capture_default_str();
 
+  SilenceCommand silence;
+  auto* silence_cmd = app.add_subcommand(
+      "silence", "klaxon's own silences: hold back notifications of matching alerts");
+  silence_cmd->require_subcommand(1);
+  silence_cmd->add_option("-c,--config", silence.config_file, "config file (YAML)")->required();
+  auto* silence_add = silence_cmd->add_subcommand("add", "Silence alerts; prints the new id");
+  silence_add->add_option("--rule", silence.rule, "the rule's name");
+  silence_add->add_option("--match", silence.matchers,
+                          "label=value (alertname, severity, group, service, rule_type, host); "
+                          "repeatable, all must match");
+  silence_add->add_option("--for", silence.duration, "how long (30m, 2h, 1d)")
+      ->capture_default_str();
+  silence_add->add_option("--starts", silence.starts, "start time (default: now)");
+  silence_add->add_option("--comment", silence.comment, "why");
+  silence_add->add_option("--author", silence.author, "who (default: $USER)");
+  auto* silence_list = silence_cmd->add_subcommand("list", "Active and pending silences");
+  silence_list->add_flag("--all", silence.all, "expired ones too");
+  silence_list->add_flag("--json", silence.json, "as a JSON array");
+  auto* silence_expire = silence_cmd->add_subcommand("expire", "End a silence now");
+  silence_expire->add_option("id", silence.id, "the silence's id")->required();
+
   CLI11_PARSE(app, argc, argv);
   setup_logging(log_level);
   try {
@@ -115,6 +136,10 @@ int main(int argc, char** argv) {
     if (*dev_cmd) return dev_kafka_command(dev, signals);
     if (*gen_cmd) return generate_command(gen, signals);
     if (*demo_cmd) return demo_command(demo, signals);
+    if (*silence_cmd) {
+      silence.action = *silence_add ? "add" : *silence_list ? "list" : "expire";
+      return silence_command(silence);
+    }
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;

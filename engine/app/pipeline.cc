@@ -1,5 +1,6 @@
 #include "app/pipeline.h"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -63,7 +64,7 @@ std::string cluster_id_of(rd_kafka_t* rk) {
 
 Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
                    KafkaProducer& producer, PipelineProbe& probe, StateProbe& state_probe,
-                   NewerRules newer_rules, Dispatcher* dispatcher, NotifyProbe* notify_probe)
+                   NewerRules newer_rules, Delivery delivery)
     : config_(config),
       newer_rules_(std::move(newer_rules)),
       producer_(producer),
@@ -89,8 +90,9 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
                            config_.kafka.alerts_topic, error);
             }
           }),
-      dispatcher_(dispatcher),
-      notify_probe_(notify_probe),
+      dispatcher_(delivery.dispatcher),
+      notify_probe_(delivery.probe),
+      silences_(delivery.silences),
       bad_match_log_limiter_(config.log.invalid_event_interval) {
   RuleRunnerOptions runner = rule_runner_options(config);
   StatePartitionsOptions so;
@@ -397,6 +399,20 @@ void Pipeline::resend_pending() {
 }
 
 void Pipeline::submit_channels(int32_t partition, const OutboxEntry& entry) {
+  if (entry.channels.empty()) return;
+  if (std::optional<std::string> silence = silenced_by(entry)) {
+    for (const auto& channel : entry.channels) {
+      if (notify_probe_) notify_probe_->channel(channel).silenced.Increment();
+      partitions_->delivered(partition, entry.alert_id, channel);
+    }
+    uint64_t held_back = 0;
+    if (silenced_log_limiter_.allow(now_ms(), held_back))
+      spdlog::info("alert {} silenced by {}: not sent to {}{}", entry.alert_id, *silence,
+                   fmt::join(entry.channels, ", "),
+                   held_back ? fmt::format(" ({} more silenced since the last report)", held_back)
+                             : std::string());
+    return;
+  }
   for (const auto& channel : entry.channels) {
     DeliveryJob job{partition, channel, entry.document, entry.queued_ms};
     if (dispatcher_) {
@@ -407,6 +423,13 @@ void Pipeline::submit_channels(int32_t partition, const OutboxEntry& entry) {
                               "no notify channels are configured any more", entry.document});
     }
   }
+}
+
+std::optional<std::string> Pipeline::silenced_by(const OutboxEntry& entry) const {
+  if (silences_ == nullptr) return std::nullopt;
+  Alert alert;
+  if (!from_json(entry.document, alert)) return std::nullopt;  // delivered; never held back
+  return silences_->silenced_by(alert, now_ms());
 }
 
 void Pipeline::collect_deliveries() {

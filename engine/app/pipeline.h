@@ -50,6 +50,7 @@
 #include "metrics/pipeline_probe.h"
 #include "metrics/state_probe.h"
 #include "notify/dispatcher.h"
+#include "notify/silence.h"
 #include "source/acked_writer.h"
 #include "source/consumer.h"
 #include "source/dead_letter.h"
@@ -70,6 +71,14 @@ struct PipelineStats {
   std::atomic<uint64_t> batches{0};
 };
 
+// Where alerts go besides the alerts topic; all null when no channels are configured.
+// Owned by the caller; they must outlive the pipeline.
+struct Delivery {
+  Dispatcher* dispatcher = nullptr;
+  NotifyProbe* probe = nullptr;
+  const SilenceStore* silences = nullptr;  // klaxon's own silences, applied before a channel
+};
+
 class Pipeline : private ConsumerListener {
  public:
   // Returns a rule set newer than the one in use, or null; called between batches, so it
@@ -80,7 +89,7 @@ class Pipeline : private ConsumerListener {
   // creates) the repartition and changelog topics; throws std::runtime_error if it cannot.
   Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher, KafkaProducer& producer,
            PipelineProbe& probe, StateProbe& state_probe, NewerRules newer_rules = {},
-           Dispatcher* dispatcher = nullptr, NotifyProbe* notify_probe = nullptr);
+           Delivery delivery = {});
   ~Pipeline() override;
 
   // Consumes until request_stop(); then finishes the batch in hand, waits for alerts in
@@ -120,8 +129,10 @@ class Pipeline : private ConsumerListener {
   void resend_pending();
   // A partition just opened: its outbox's alerts that are not on the alerts topic yet.
   void resend_unsent(int32_t partition);
-  // Hands an outbox entry's pending channels to the dispatcher.
+  // Hands an outbox entry's pending channels to the dispatcher, unless a klaxon silence
+  // holds it back (then they count as done: silenced alerts are not sent later).
   void submit_channels(int32_t partition, const OutboxEntry& entry);
+  std::optional<std::string> silenced_by(const OutboxEntry& entry) const;
   // Takes the dispatcher's outcomes: accepted ones leave the outbox (with the next commit),
   // given-up ones go to the dead-letter topic first.
   void collect_deliveries();
@@ -149,7 +160,9 @@ class Pipeline : private ConsumerListener {
   OutboxPublisher publisher_;
   Dispatcher* dispatcher_;  // null: no channels configured
   NotifyProbe* notify_probe_;
+  const SilenceStore* silences_;
   LogRateLimiter give_up_log_limiter_{std::chrono::seconds(10)};
+  LogRateLimiter silenced_log_limiter_{std::chrono::seconds(10)};
   std::unique_ptr<StatePartitions> partitions_;
   std::unique_ptr<KafkaConsumer> consumer_;
 

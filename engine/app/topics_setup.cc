@@ -27,14 +27,19 @@ int32_t ensure_internal_topics(const Config& config, rd_kafka_t* rk) {
   struct Internal {
     std::string name;
     std::map<std::string, std::string> configs;
+    int partitions;
+    bool co_partitioned = true;  // must have as many partitions as the input
   };
-  std::vector<Internal> internal = {{repartition_topic(config.kafka.group_id), {}}};
+  const std::map<std::string, std::string> compacted = {{"cleanup.policy", "compact"}};
+  std::vector<Internal> internal = {{repartition_topic(config.kafka.group_id), {}, partitions}};
   if (config.state.changelog)
-    internal.push_back({changelog_topic(config.kafka.group_id), {{"cleanup.policy", "compact"}}});
+    internal.push_back({changelog_topic(config.kafka.group_id), compacted, partitions});
+  if (!config.notify.channels.empty())
+    internal.push_back({silences_topic(config.kafka.group_id), compacted, 1, false});
   for (const Internal& t : internal) {
     auto it = counts.find(t.name);
     if (it != counts.end()) {
-      if (it->second != partitions)
+      if (t.co_partitioned && it->second != partitions)
         throw std::runtime_error("topic " + t.name + " has " + std::to_string(it->second) +
                                  " partitions but the input " + "has " +
                                  std::to_string(partitions) +
@@ -44,14 +49,14 @@ int32_t ensure_internal_topics(const Config& config, rd_kafka_t* rk) {
     }
     std::string error = "state.create_topics is false";
     if (config.state.create_topics &&
-        create_topic(rk, t.name, partitions, static_cast<int>(config.state.topic_replication),
+        create_topic(rk, t.name, t.partitions, static_cast<int>(config.state.topic_replication),
                      t.configs, kAdminTimeout, error)) {
-      spdlog::info("created topic {} ({} partitions{})", t.name, partitions,
+      spdlog::info("created topic {} ({} partitions{})", t.name, t.partitions,
                    t.configs.empty() ? "" : ", compacted");
       continue;
     }
     throw std::runtime_error("topic " + t.name + " does not exist and was not created (" + error +
-                             "); create it with " + std::to_string(partitions) + " partitions" +
+                             "); create it with " + std::to_string(t.partitions) + " partitions" +
                              (t.configs.empty() ? "" : " and cleanup.policy=compact"));
   }
   return partitions;
@@ -61,6 +66,7 @@ void create_internal_topics(MockCluster& cluster, const std::string& group, int 
                             int replication) {
   cluster.create_topic(repartition_topic(group), partitions, replication);
   cluster.create_topic(changelog_topic(group), partitions, replication);
+  cluster.create_topic(silences_topic(group), 1, replication);
 }
 
 }  // namespace klaxon

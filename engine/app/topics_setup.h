@@ -2,7 +2,8 @@
 // the engine joins its group: the repartition topic and the changelog topic, each with as
 // many partitions as the input (the largest input topic when there are several). A topic
 // with another partition count would send state to the wrong partition, so the engine
-// refuses to run and says what to do.
+// refuses to run and says what to do. With notify channels, also the silences topic (one
+// partition, compacted).
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -17,7 +18,7 @@ namespace klaxon {
 int32_t ensure_internal_topics(const Config& config, rd_kafka_t* rk);
 
 // For librdkafka's mock cluster, which has no Admin API: creates the repartition and
-// changelog topics of consumer group `group`.
+// changelog topics of consumer group `group`, and its silences topic.
 void create_internal_topics(MockCluster& cluster, const std::string& group, int partitions,
                             int replication);
 

@@ -18,6 +18,8 @@ inline std::string repartition_topic(const std::string& group) {
 inline std::string changelog_topic(const std::string& group) {
   return group + "-" + kRulesStore + "-changelog";
 }
+// klaxon's own silences, keyed by id; compacted, one partition, read whole by every pod.
+inline std::string silences_topic(const std::string& group) { return group + "-silences"; }
 // state_dir/<group>/<store>/<partition>
 inline std::string store_dir(const std::string& state_dir, const std::string& group,
                              int partition) {

@@ -1,48 +1,70 @@
 #include "metrics/metrics_server.h"
 
-#include <CivetServer.h>
 #include <civetweb.h>
+#include <prometheus/text_serializer.h>
 
 #include <cstring>
 #include <stdexcept>
 
 namespace klaxon {
 
-namespace {
-// civetweb calls this before routing; answering /healthz here keeps it independent of the
-// registry, so it stays cheap and answers even while a scrape is slow.
-int answer_healthz(struct mg_connection* conn) {
-  const mg_request_info* info = mg_get_request_info(conn);
-  if (info == nullptr || info->local_uri == nullptr || std::strcmp(info->local_uri, "/healthz") != 0)
-    return 0;
-  mg_printf(conn,
-            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
-            "Connection: close\r\n\r\nok\n");
-  return 200;
-}
-}  // namespace
-
 MetricsServer::MetricsServer(const std::string& listen,
                              std::shared_ptr<prometheus::Registry> registry)
     : registry_(std::move(registry)) {
-  static const CivetCallbacks callbacks = [] {
-    CivetCallbacks c;  // its constructor clears every callback
-    c.begin_request = &answer_healthz;
-    return c;
-  }();
-  try {
-    exposer_ = std::make_unique<prometheus::Exposer>(listen, 2, &callbacks);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("cannot serve metrics on " + listen + ": " + e.what());
-  }
-  exposer_->RegisterCollectable(registry_);
+  mg_init_library(0);
+  const char* options[] = {"listening_ports", listen.c_str(), "num_threads", "4", nullptr};
+  mg_callbacks callbacks;
+  std::memset(&callbacks, 0, sizeof callbacks);
+  server_ = mg_start(&callbacks, nullptr, options);
+  if (server_ == nullptr) throw std::runtime_error("cannot serve metrics on " + listen);
+  add("/metrics", "text/plain; version=0.0.4; charset=utf-8",
+      [this] { return prometheus::TextSerializer().Serialize(registry_->Collect()); });
+  // Cheap and independent of the registry: answers even while a scrape is slow.
+  add("/healthz", "text/plain", [] { return std::string("ok\n"); });
 }
 
-MetricsServer::~MetricsServer() = default;
+MetricsServer::~MetricsServer() {
+  mg_stop(server_);  // waits for requests in progress: endpoints stay valid until then
+}
 
 int MetricsServer::port() const {
-  auto ports = exposer_->GetListeningPorts();
-  return ports.empty() ? 0 : ports.front();
+  mg_server_port ports[4];
+  int n = mg_get_server_ports(server_, 4, ports);
+  return n > 0 ? ports[0].port : 0;
+}
+
+void MetricsServer::add_json_endpoint(const std::string& path, std::function<std::string()> body) {
+  add(path, "application/json", std::move(body));
+}
+
+void MetricsServer::add(const std::string& path, std::string content_type,
+                        std::function<std::string()> body) {
+  auto& slot = endpoints_[path];
+  slot = std::make_unique<Endpoint>(Endpoint{std::move(content_type), std::move(body)});
+  mg_set_request_handler(server_, path.c_str(), &MetricsServer::serve, slot.get());
+}
+
+int MetricsServer::serve(mg_connection* conn, void* endpoint) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  bool head = std::strcmp(info->request_method, "HEAD") == 0;
+  if (!head && std::strcmp(info->request_method, "GET") != 0) {
+    mg_send_http_error(conn, 405, "%s", "only GET and HEAD\n");
+    return 405;
+  }
+  const auto& e = *static_cast<const Endpoint*>(endpoint);
+  std::string body;
+  try {
+    body = e.body();
+  } catch (const std::exception& ex) {
+    mg_send_http_error(conn, 500, "%s\n", ex.what());
+    return 500;
+  }
+  mg_printf(conn,
+            "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+            "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+            e.content_type.c_str(), body.size());
+  if (!head) mg_write(conn, body.data(), body.size());
+  return 200;
 }
 
 }  // namespace klaxon

@@ -1,13 +1,19 @@
-// MetricsServer: serves /metrics (Prometheus text format, from a prometheus-cpp registry)
-// and /healthz ("ok" while the process is alive) on one address.
-// Thread: construct and destroy on one thread; requests are served on civetweb's threads.
+// MetricsServer: the pod's HTTP endpoint: /metrics (Prometheus text format, from a
+// prometheus-cpp registry), /healthz ("ok" while the process is alive) and JSON endpoints
+// other components add (/silences).
+// Thread: construct, add endpoints and destroy on one thread; requests are served on
+// civetweb's threads, so endpoint bodies must be thread-safe.
 #pragma once
 
-#include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
+
+struct mg_context;
+struct mg_connection;
 
 namespace klaxon {
 
@@ -17,11 +23,24 @@ class MetricsServer {
   // the address when it cannot listen.
   MetricsServer(const std::string& listen, std::shared_ptr<prometheus::Registry> registry);
   ~MetricsServer();
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
+
   int port() const;
+  // Serves GET `path` with the JSON `body` returns at each request.
+  void add_json_endpoint(const std::string& path, std::function<std::string()> body);
 
  private:
+  struct Endpoint {
+    std::string content_type;
+    std::function<std::string()> body;
+  };
+  void add(const std::string& path, std::string content_type, std::function<std::string()> body);
+  static int serve(mg_connection* conn, void* endpoint);
+
   std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::map<std::string, std::unique_ptr<Endpoint>> endpoints_;  // stable addresses for civetweb
+  mg_context* server_ = nullptr;
 };
 
 }  // namespace klaxon

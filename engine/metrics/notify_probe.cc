@@ -8,7 +8,8 @@ NotifyProbe::NotifyProbe(prometheus::Registry& registry)
     : deliveries_(prometheus::BuildCounter()
                       .Name("klaxon_deliveries_total")
                       .Help("Alerts by channel and delivery result: accepted, retried (an "
-                            "attempt failed; tried again), rejected (refused for good), gave_up")
+                            "attempt failed; tried again), rejected (refused for good), gave_up, "
+                            "silenced (held back by a klaxon silence)")
                       .Register(registry)),
       failed_attempts_(prometheus::BuildCounter()
                            .Name("klaxon_delivery_retries_total")
@@ -33,7 +34,21 @@ NotifyProbe::NotifyProbe(prometheus::Registry& registry)
       latency_(prometheus::BuildHistogram()
                    .Name("klaxon_delivery_latency_seconds")
                    .Help("From an alert's event time to the channel accepting it")
-                   .Register(registry)) {}
+                   .Register(registry)),
+      silences_(prometheus::BuildGauge()
+                    .Name("klaxon_silences")
+                    .Help("klaxon's own silences by state: active, pending (starts later), "
+                          "expired")
+                    .Register(registry)),
+      active_silences_(silences_.Add({{"state", "active"}})),
+      pending_silences_(silences_.Add({{"state", "pending"}})),
+      expired_silences_(silences_.Add({{"state", "expired"}})) {}
+
+void NotifyProbe::set_silences(size_t active, size_t pending, size_t expired) {
+  active_silences_.Set(static_cast<double>(active));
+  pending_silences_.Set(static_cast<double>(pending));
+  expired_silences_.Set(static_cast<double>(expired));
+}
 
 NotifyProbe::Channel& NotifyProbe::channel(const std::string& name) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -44,9 +59,9 @@ NotifyProbe::Channel& NotifyProbe::channel(const std::string& name) {
     };
     slot.reset(new Channel{
         result("accepted"), result("retried"), result("rejected"), result("gave_up"),
-        failed_attempts_.Add({{"channel", name}}), dead_lettered_.Add({{"channel", name}}),
-        digests_.Add({{"channel", name}}), digested_.Add({{"channel", name}}),
-        queued_.Add({{"channel", name}}),
+        result("silenced"), failed_attempts_.Add({{"channel", name}}),
+        dead_lettered_.Add({{"channel", name}}), digests_.Add({{"channel", name}}),
+        digested_.Add({{"channel", name}}), queued_.Add({{"channel", name}}),
         latency_.Add({{"channel", name}},
                      prometheus::Histogram::BucketBoundaries{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
                                                              30, 60, 300, 900, 3600})});

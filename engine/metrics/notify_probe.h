@@ -24,6 +24,7 @@ class NotifyProbe {
     prometheus::Counter& retried;          // alerts of failed attempts, to be tried again
     prometheus::Counter& rejected;         // alerts the channel refused for good
     prometheus::Counter& gave_up;          // alerts not accepted within give_up_after
+    prometheus::Counter& silenced;         // alerts held back by a klaxon silence
     prometheus::Counter& attempts_failed;  // requests that failed (retries that follow)
     prometheus::Counter& dead_lettered;    // alerts written to the dead-letter topic
     prometheus::Counter& digests;          // digest messages sent
@@ -33,6 +34,8 @@ class NotifyProbe {
   };
   // The channel's metrics (created on first use).
   Channel& channel(const std::string& name);
+  // klaxon's own silences by state (klaxon_silences{state}).
+  void set_silences(size_t active, size_t pending, size_t expired);
 
  private:
   prometheus::Family<prometheus::Counter>& deliveries_;
@@ -42,6 +45,10 @@ class NotifyProbe {
   prometheus::Family<prometheus::Counter>& digested_;
   prometheus::Family<prometheus::Gauge>& queued_;
   prometheus::Family<prometheus::Histogram>& latency_;
+  prometheus::Family<prometheus::Gauge>& silences_;
+  prometheus::Gauge& active_silences_;
+  prometheus::Gauge& pending_silences_;
+  prometheus::Gauge& expired_silences_;
   std::map<std::string, std::unique_ptr<Channel>> channels_;
   std::mutex mutex_;
 };

@@ -7,6 +7,7 @@
 
 #include "core/json_writer.h"
 #include "core/time.h"
+#include "notify/alert_labels.h"
 #include "notify/alert_vars.h"
 
 namespace klaxon {
@@ -110,10 +111,7 @@ std::string AlertmanagerChannel::body(const std::vector<const Alert*>& alerts,
     TemplateVars vars = alert_vars(*a);
     JsonWriter w(out);
     w.begin_object().key("labels").begin_object();
-    w.field("alertname", a->rule).field("severity", a->severity).field("group", a->group_key);
-    w.field("service", a->type.empty() ? std::string("klaxon") : a->type);
-    if (!a->host.empty()) w.field("host", a->host);
-    w.field("rule_type", a->rule_type);
+    for (const auto& [name, value] : alert_labels(*a)) w.field(name, value);
     w.end_object().key("annotations").begin_object();
     w.field("summary", summary_.render(vars));
     w.field("description", truncate_utf8(description_.render(vars), 16 * 1024));

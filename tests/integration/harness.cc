@@ -279,9 +279,25 @@ Child::Child(const std::string& config, const std::string& log) {
     ::_exit(127);
   }
 }
+
+CliResult run_klaxon(const TempDir& dir, const std::string& args) {
+  std::string out = dir.file("cli.stdout"), err = dir.file("cli.stderr");
+  std::string cmd = std::string(KLAXON_BINARY) + " " + args + " >" + out + " 2>" + err;
+  int rc = std::system(cmd.c_str());
+  CliResult r;
+  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
 #else
 Child::Child(const std::string&, const std::string&) {
   ADD_FAILURE() << "this test target has no KLAXON_BINARY";
+}
+
+CliResult run_klaxon(const TempDir&, const std::string&) {
+  ADD_FAILURE() << "this test target has no KLAXON_BINARY";
+  return {};
 }
 #endif
 

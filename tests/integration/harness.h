@@ -110,6 +110,14 @@ std::vector<std::pair<std::string, std::string>> pay_traffic(uint64_t seed, int6
 int free_port();
 std::string slurp(const std::string& file);
 
+// `klaxon <args>` through the shell (args may redirect), waited for; its exit status and
+// output. Needs the test target to depend on the klaxon binary.
+struct CliResult {
+  int status = -1;
+  std::string out, err;
+};
+CliResult run_klaxon(const TempDir& dir, const std::string& args);
+
 // `klaxon run --config <config>` as a child process, its log appended to `log`.
 class Child {
  public:

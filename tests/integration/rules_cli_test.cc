@@ -1,7 +1,6 @@
 // `klaxon rules check` and `klaxon rules test` as ops run them: the built binary, real files,
 // exit codes and output; `rules test --topic` against the mock cluster.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -15,25 +14,6 @@
 namespace klaxon::testing {
 namespace {
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-Result klaxon(const TempDir& dir, const std::string& args) {
-  std::string out = dir.file("stdout"), err = dir.file("stderr");
-  std::string cmd = std::string(KLAXON_BINARY) + " " + args + " >" + out + " 2>" + err;
-  int rc = std::system(cmd.c_str());
-  Result r;
-  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  std::stringstream o, e;
-  o << std::ifstream(out).rdbuf();
-  e << std::ifstream(err).rdbuf();
-  r.out = o.str();
-  r.err = e.str();
-  return r;
-}
-
 std::string write(const TempDir& dir, const std::string& name, const std::string& text) {
   std::string path = dir.file(name);
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
@@ -43,7 +23,7 @@ std::string write(const TempDir& dir, const std::string& name, const std::string
 
 TEST(RulesCheck, ShippedRulesAreValid) {
   TempDir dir;
-  Result r = klaxon(dir, "rules check " + source_path("rules"));
+  CliResult r = run_klaxon(dir, "rules check " + source_path("rules"));
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out.rfind("ok: ", 0), 0u) << r.out;
   EXPECT_EQ(r.err, "");
@@ -60,7 +40,7 @@ TEST(RulesCheck, EveryClassOfErrorIsReportedWithItsPlace) {
       write(dir, "rules/c-type.yaml", "rules:\n  - name: c\n    realert: soon\n");
   std::string regex = write(dir, "rules/d-regex.yaml",
                             "rules:\n  - name: d\n    message:\n      match: ['(a)\\1']\n");
-  Result r = klaxon(dir, "rules check " + dir.file("rules"));
+  CliResult r = run_klaxon(dir, "rules check " + dir.file("rules"));
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find(syntax + ":3:1: not valid YAML"), std::string::npos) << r.err;
@@ -77,14 +57,14 @@ TEST(RulesCheck, EveryClassOfErrorIsReportedWithItsPlace) {
   std::filesystem::remove(syntax);
   std::filesystem::remove(unknown);
   std::filesystem::remove(wrong_type);
-  r = klaxon(dir, "rules check " + dir.file("rules"));
+  r = run_klaxon(dir, "rules check " + dir.file("rules"));
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, regex +
                        ":4:15: rules[0] (d).message.match[0]: Hyperscan rejects pattern '(a)\\1': "
                        "Back-references are unsupported.\n1 problem\n");
 
   std::string empty = write(dir, "empty/none.yaml", "rules: []\n");
-  r = klaxon(dir, "rules check " + dir.file("empty"));
+  r = run_klaxon(dir, "rules check " + dir.file("empty"));
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find(dir.file("empty") + ": no rules"), std::string::npos) << r.err;
 }
@@ -114,7 +94,7 @@ TEST(RulesTest, PrintsWhatWouldHaveFiredAndASummary) {
   TempDir dir;
   std::string rules = write(dir, "burst.yaml", kBurstRule);
   std::string input = write(dir, "events.ndjson", burst_input());
-  Result r = klaxon(dir, "rules test " + rules + " --input " + input);
+  CliResult r = run_klaxon(dir, "rules test " + rules + " --input " + input);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("[WARNING] failure-burst at 2026-11-24T10:04:00.000Z"), std::string::npos)
       << r.out;
@@ -129,8 +109,8 @@ TEST(RulesTest, PrintsWhatWouldHaveFiredAndASummary) {
   EXPECT_EQ(r.err, "") << "no progress bar when stderr is not a terminal";
 
   // --json: the alert documents, the summary on stderr; --from skips the first burst.
-  r = klaxon(dir,
-             "rules test " + rules + " --input " + input + " --json --from 2026-11-24T10:10:00Z");
+  r = run_klaxon(
+      dir, "rules test " + rules + " --input " + input + " --json --from 2026-11-24T10:10:00Z");
   EXPECT_EQ(r.status, 0);
   std::istringstream lines(r.out);
   std::string line;
@@ -152,8 +132,8 @@ TEST(RulesTest, ReadsStdinAndPlainLoghubLines) {
     message: {match: ['Connection broken']}
     realert: 1h
 )");
-  Result r = klaxon(dir, "rules test " + rules + " --plain --input - < " +
-                             std::string(KLAXON_TEST_DATA) + "/loghub/Zookeeper_200.log");
+  CliResult r = run_klaxon(dir, "rules test " + rules + " --plain --input - < " +
+                                    std::string(KLAXON_TEST_DATA) + "/loghub/Zookeeper_200.log");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("200 records read"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("from 2015-07-29T17:41:44.747Z"), std::string::npos) << r.out;
@@ -165,14 +145,14 @@ TEST(RulesTest, ReadsStdinAndPlainLoghubLines) {
 TEST(RulesTest, BadRulesAndMissingInputs) {
   TempDir dir;
   std::string bad = write(dir, "bad.yaml", "rules:\n  - name: a\n    type: frequency\n");
-  Result r = klaxon(dir, "rules test " + bad + " --input /dev/null");
+  CliResult r = run_klaxon(dir, "rules test " + bad + " --input /dev/null");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("num_events: is required for a frequency rule"), std::string::npos);
   std::string good = write(dir, "good.yaml", kBurstRule);
-  r = klaxon(dir, "rules test " + good + " --input " + dir.file("missing.ndjson"));
+  r = run_klaxon(dir, "rules test " + good + " --input " + dir.file("missing.ndjson"));
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("cannot open the input file"), std::string::npos) << r.err;
-  r = klaxon(dir, "rules test " + good);
+  r = run_klaxon(dir, "rules test " + good);
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("give either --input FILE|- or --topic TOPIC"), std::string::npos);
 }
@@ -186,7 +166,8 @@ TEST(RulesTest, ReadsATopicWithoutJoiningAGroup) {
   while (std::getline(in, line)) records.emplace_back("", line);
   kafka.produce("pay_log_topic", records);
   std::string rules = write(dir, "burst.yaml", kBurstRule);
-  Result r = klaxon(dir, "rules test " + rules + " --topic pay_log_topic -b " + kafka.bootstrap());
+  CliResult r =
+      run_klaxon(dir, "rules test " + rules + " --topic pay_log_topic -b " + kafka.bootstrap());
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("8 records read"), std::string::npos) << r.out;
   // Spread over partitions, the bursts still fire: event time orders them.

@@ -1,0 +1,234 @@
+// `klaxon silence add|list|expire`: klaxon's own silences, written to the compacted topic
+// <group>-silences that every pod of the group reads (app/silence_feed.h).
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <set>
+
+#include "app/commands.h"
+#include "config/config.h"
+#include "config/internal_topics.h"
+#include "core/error.h"
+#include "core/time.h"
+#include "match/rules_loader.h"
+#include "notify/alert_labels.h"
+#include "notify/silence.h"
+#include "source/producer.h"
+#include "source/topic_admin.h"
+#include "source/topic_reader.h"
+
+namespace klaxon {
+
+namespace {
+
+constexpr std::chrono::milliseconds kKafkaTimeout{15000};
+
+const std::set<std::string> kLabels = {"alertname", "severity",  "group",
+                                       "service",   "rule_type", "host"};
+
+std::string new_silence_id() {
+  std::random_device random;
+  std::uniform_int_distribution<uint32_t> digit(0, 15);
+  std::string id;
+  for (int i = 0; i < 16; ++i) id += "0123456789abcdef"[digit(random)];
+  return id;
+}
+
+std::string current_user() {
+  const char* user = std::getenv("USER");
+  if (user != nullptr && *user != '\0') return user;
+  char host[256] = {};
+  return gethostname(host, sizeof host - 1) == 0 ? std::string("someone@") + host : "unknown";
+}
+
+// The silences topic as it is now (not followed).
+std::map<std::string, Silence> read_silences(const Config& config) {
+  TopicReaderOptions o;
+  o.bootstrap_servers = config.kafka.bootstrap_servers;
+  o.properties = config.kafka.properties;
+  o.topic = silences_topic(config.kafka.group_id);
+  o.client_id = config.kafka.group_id + "-silence-cli";
+  for (const char* key : {"group.id", "group.instance.id", "auto.offset.reset",
+                          "enable.auto.commit", "partition.assignment.strategy"})
+    o.properties.erase(key);
+  TopicReader reader(o);
+  SilenceStore store;
+  MessageBatch batch;
+  while (reader.next(batch, 1000)) {
+    for (const rd_kafka_message_t* m : batch) {
+      std::string error;
+      std::optional<std::string_view> value;
+      if (m->payload != nullptr) value.emplace(static_cast<const char*>(m->payload), m->len);
+      store.apply(std::string_view(static_cast<const char*>(m->key), m->key_len), value, error);
+    }
+    batch.clear();
+  }
+  std::map<std::string, Silence> out;
+  for (auto& s : store.all()) out[s.id] = std::move(s);
+  return out;
+}
+
+KafkaProducer make_producer(const Config& config) {
+  ProducerOptions p;
+  p.bootstrap_servers = config.kafka.bootstrap_servers;
+  p.properties = config.kafka.properties;
+  for (const char* key :
+       {"group.id", "auto.offset.reset", "enable.auto.commit", "session.timeout.ms",
+        "max.poll.interval.ms", "partition.assignment.strategy", "group.instance.id"})
+    p.properties.erase(key);
+  return KafkaProducer(p);
+}
+
+// Creates the topic when the cluster allows it and it is missing; throws saying what to do.
+void ensure_topic(const Config& config, KafkaProducer& producer) {
+  std::string topic = silences_topic(config.kafka.group_id);
+  if (topic_partition_counts(producer.handle(), kKafkaTimeout).count(topic)) return;
+  std::string error;
+  if (!create_topic(producer.handle(), topic, 1, static_cast<int>(config.state.topic_replication),
+                    {{"cleanup.policy", "compact"}}, kKafkaTimeout, error))
+    throw std::runtime_error("topic " + topic + " does not exist and was not created (" + error +
+                             "); create it with 1 partition and cleanup.policy=compact");
+}
+
+void write_silence(const Config& config, const Silence& s) {
+  KafkaProducer producer = make_producer(config);
+  ensure_topic(config, producer);
+  std::string error;
+  bool acknowledged = false;
+  std::string json = to_json(s);
+  if (!producer.produce(
+          silences_topic(config.kafka.group_id), s.id, json, {},
+          [&](const KafkaProducer::Delivery& d) {
+            acknowledged = d.ok;
+            if (!d.ok) error = d.error;
+          },
+          &error))
+    throw std::runtime_error(error);
+  if (!producer.flush(kKafkaTimeout) || !acknowledged)
+    throw std::runtime_error("Kafka did not acknowledge the silence" +
+                             (error.empty() ? std::string() : ": " + error));
+}
+
+int add(const SilenceCommand& cmd, const Config& config) {
+  Silence s;
+  s.id = new_silence_id();
+  s.rule = cmd.rule;
+  std::vector<std::string> problems;
+  for (const auto& text : cmd.matchers) {
+    std::pair<std::string, std::string> m;
+    std::string error;
+    if (!parse_matcher(text, m, error))
+      problems.push_back("--match " + error);
+    else if (!kLabels.count(m.first))
+      problems.push_back("--match " + text + ": no alert has a label \"" + m.first +
+                         "\"; labels: alertname, severity, group, service, rule_type, host");
+    else
+      s.match.insert(m);
+  }
+  if (s.rule.empty() && s.match.empty())
+    problems.push_back(
+        "say what to silence: --rule and/or --match (a silence of everything "
+        "needs --match with a label every alert has, e.g. service=...)");
+  std::optional<std::chrono::milliseconds> duration = parse_duration(cmd.duration);
+  if (!duration || duration->count() <= 0)
+    problems.push_back("--for " + cmd.duration + ": not a duration (30m, 2h, 1d)");
+  s.starts_ms = now_ms();
+  if (!cmd.starts.empty()) {
+    std::optional<int64_t> at = parse_timestamp_ms(cmd.starts);
+    if (!at)
+      problems.push_back("--starts " + cmd.starts + ": not a timestamp (2026-11-25T22:00:00Z)");
+    else
+      s.starts_ms = *at;
+  }
+  if (!s.rule.empty()) {
+    std::set<std::string> names;
+    for (const auto& r : load_rules(config.rules.path).rules) names.insert(r.name);
+    if (!names.count(s.rule))
+      problems.push_back("--rule " + s.rule + ": no such rule in " + config.rules.path);
+  }
+  if (!problems.empty()) {
+    for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.c_str());
+    return 2;
+  }
+  s.ends_ms = s.starts_ms + duration->count();
+  s.created_by = cmd.author.empty() ? current_user() : cmd.author;
+  s.comment = cmd.comment;
+  write_silence(config, s);
+  std::printf("%s\n", s.id.c_str());
+  std::fprintf(stderr, "silence %s: %s\n", s.id.c_str(), describe(s).c_str());
+  return 0;
+}
+
+int list(const SilenceCommand& cmd, const Config& config) {
+  int64_t now = now_ms();
+  std::map<std::string, Silence> silences = read_silences(config);
+  if (cmd.json) {
+    SilenceStore store;
+    for (const auto& [id, s] : silences) {
+      if (!cmd.all && s.state(now) == "expired") continue;
+      std::string error;
+      store.apply(id, to_json(s), error);
+    }
+    std::printf("%s\n", store.to_json(now).c_str());
+    return 0;
+  }
+  size_t shown = 0;
+  for (const auto& [id, s] : silences) {
+    if (!cmd.all && s.state(now) == "expired") continue;
+    std::printf("%s  %-8s %s\n", id.c_str(), std::string(s.state(now)).c_str(),
+                describe(s).c_str());
+    ++shown;
+  }
+  if (shown == 0) std::fprintf(stderr, "no %ssilences\n", cmd.all ? "" : "active or pending ");
+  return 0;
+}
+
+int expire(const SilenceCommand& cmd, const Config& config) {
+  std::map<std::string, Silence> silences = read_silences(config);
+  auto it = silences.find(cmd.id);
+  if (it == silences.end()) {
+    std::fprintf(stderr, "no silence %s in %s\n", cmd.id.c_str(),
+                 silences_topic(config.kafka.group_id).c_str());
+    return 2;
+  }
+  Silence s = it->second;
+  int64_t now = now_ms();
+  if (s.state(now) == "expired") {
+    std::fprintf(stderr, "silence %s already ended at %s\n", s.id.c_str(),
+                 format_timestamp_ms(s.ends_ms).c_str());
+    return 0;
+  }
+  // Kept, ended now: `silence list --all` still shows who silenced what and when.
+  s.ends_ms = now;
+  s.starts_ms = std::min(s.starts_ms, now);
+  write_silence(config, s);
+  std::fprintf(stderr, "silence %s expired: %s\n", s.id.c_str(), describe(s).c_str());
+  return 0;
+}
+
+}  // namespace
+
+int silence_command(const SilenceCommand& cmd) {
+  Config config;
+  try {
+    config = load_config(cmd.config_file);
+  } catch (const LoadError& e) {
+    std::fprintf(stderr, "invalid configuration:\n%s\n", e.what());
+    return 2;
+  }
+  try {
+    if (cmd.action == "add") return add(cmd, config);
+    if (cmd.action == "list") return list(cmd, config);
+    return expire(cmd, config);
+  } catch (const LoadError& e) {
+    std::fprintf(stderr, "invalid rules:\n%s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "silence %s failed: %s\n", cmd.action.c_str(), e.what());
+    return 1;
+  }
+}
+
+}  // namespace klaxon
