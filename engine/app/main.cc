@@ -1,6 +1,8 @@
 // klaxon: a Kafka-native log alert engine. Subcommands: run, check, rules check|test,
 // dev-kafka, generate, demo, silence add|list|expire.
+#include <malloc.h>
 #include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 
 #include "app/commands.h"
@@ -9,6 +11,12 @@
 int main(int argc, char** argv) {
   using namespace klaxon;
   StopSignals signals;  // first: every thread started later inherits the blocked signals
+  // librdkafka allocates a buffer per fetch response, up to a megabyte per partition. With
+  // glibc's default thresholds each is mmapped, or trimmed back to the OS, and faulted in
+  // again on the next fetch: keeping them in the heap was worth 15% of end-to-end
+  // throughput in bench/run, for at most 128 MB of freed heap held back.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
 
   CLI::App app{"klaxon: Kafka-native log alert engine"};
   app.require_subcommand(1);
