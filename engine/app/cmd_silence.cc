@@ -8,6 +8,8 @@
 #include <set>
 
 #include "app/commands.h"
+#include "app/engine.h"
+#include "app/silence_feed.h"
 #include "config/config.h"
 #include "config/internal_topics.h"
 #include "core/error.h"
@@ -25,8 +27,17 @@ namespace {
 
 constexpr std::chrono::milliseconds kKafkaTimeout{15000};
 
-const std::set<std::string> kLabels = {"alertname", "severity",  "group",
-                                       "service",   "rule_type", "host"};
+bool is_alert_label(const std::string& name) {
+  for (const char* label : kAlertLabelNames)
+    if (name == label) return true;
+  return false;
+}
+
+std::string alert_label_list() {
+  std::string out;
+  for (const char* label : kAlertLabelNames) out += (out.empty() ? "" : ", ") + std::string(label);
+  return out;
+}
 
 std::string new_silence_id() {
   std::random_device random;
@@ -45,40 +56,17 @@ std::string current_user() {
 
 // The silences topic as it is now (not followed).
 std::map<std::string, Silence> read_silences(const Config& config) {
-  TopicReaderOptions o;
-  o.bootstrap_servers = config.kafka.bootstrap_servers;
-  o.properties = config.kafka.properties;
-  o.topic = silences_topic(config.kafka.group_id);
-  o.client_id = config.kafka.group_id + "-silence-cli";
-  for (const char* key : {"group.id", "group.instance.id", "auto.offset.reset",
-                          "enable.auto.commit", "partition.assignment.strategy"})
-    o.properties.erase(key);
-  TopicReader reader(o);
+  TopicReader reader(silences_reader_options(config, false));
   SilenceStore store;
   MessageBatch batch;
   while (reader.next(batch, 1000)) {
-    for (const rd_kafka_message_t* m : batch) {
-      std::string error;
-      std::optional<std::string_view> value;
-      if (m->payload != nullptr) value.emplace(static_cast<const char*>(m->payload), m->len);
-      store.apply(std::string_view(static_cast<const char*>(m->key), m->key_len), value, error);
-    }
+    std::string error;  // a record klaxon did not write: not a silence, skipped
+    for (const rd_kafka_message_t* m : batch) apply_silence_record(store, *m, error);
     batch.clear();
   }
   std::map<std::string, Silence> out;
   for (auto& s : store.all()) out[s.id] = std::move(s);
   return out;
-}
-
-KafkaProducer make_producer(const Config& config) {
-  ProducerOptions p;
-  p.bootstrap_servers = config.kafka.bootstrap_servers;
-  p.properties = config.kafka.properties;
-  for (const char* key :
-       {"group.id", "auto.offset.reset", "enable.auto.commit", "session.timeout.ms",
-        "max.poll.interval.ms", "partition.assignment.strategy", "group.instance.id"})
-    p.properties.erase(key);
-  return KafkaProducer(p);
 }
 
 // Creates the topic when the cluster allows it and it is missing; throws saying what to do.
@@ -93,7 +81,7 @@ void ensure_topic(const Config& config, KafkaProducer& producer) {
 }
 
 void write_silence(const Config& config, const Silence& s) {
-  KafkaProducer producer = make_producer(config);
+  KafkaProducer producer(producer_options(config));
   ensure_topic(config, producer);
   std::string error;
   bool acknowledged = false;
@@ -121,9 +109,9 @@ int add(const SilenceCommand& cmd, const Config& config) {
     std::string error;
     if (!parse_matcher(text, m, error))
       problems.push_back("--match " + error);
-    else if (!kLabels.count(m.first))
+    else if (!is_alert_label(m.first))
       problems.push_back("--match " + text + ": no alert has a label \"" + m.first +
-                         "\"; labels: alertname, severity, group, service, rule_type, host");
+                         "\"; labels: " + alert_label_list());
     else
       s.match.insert(m);
   }

@@ -12,6 +12,17 @@ std::shared_ptr<const Matcher> load_matcher(const std::string& rules_path) {
   return Matcher::compile(load_rules(rules_path));
 }
 
+ProducerOptions producer_options(const Config& config) {
+  ProducerOptions producer;
+  producer.bootstrap_servers = config.kafka.bootstrap_servers;
+  producer.properties = config.kafka.properties;
+  for (const char* consumer_only :
+       {"group.id", "auto.offset.reset", "enable.auto.commit", "session.timeout.ms",
+        "max.poll.interval.ms", "partition.assignment.strategy", "group.instance.id"})
+    producer.properties.erase(consumer_only);
+  return producer;
+}
+
 Engine::Engine(Config config) : config_(std::move(config)) {
   registry_ = std::make_shared<prometheus::Registry>();
   probe_ = std::make_unique<PipelineProbe>(*registry_);
@@ -34,15 +45,7 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   matcher_ = reloader_->take_if_newer(rules_generation_);
   spdlog::info("rules: {} loaded from {}{}", matcher_->rules().size(), config_.rules.path,
                config_.rules.reload ? " (reloaded when the files change)" : "");
-  ProducerOptions producer;
-  producer.bootstrap_servers = config_.kafka.bootstrap_servers;
-  producer.properties = config_.kafka.properties;
-  // Consumer-only properties would make the producer warn; keep the shared ones.
-  for (const char* consumer_only :
-       {"group.id", "auto.offset.reset", "enable.auto.commit", "session.timeout.ms",
-        "max.poll.interval.ms", "partition.assignment.strategy", "group.instance.id"})
-    producer.properties.erase(consumer_only);
-  producer_ = std::make_unique<KafkaProducer>(producer);
+  producer_ = std::make_unique<KafkaProducer>(producer_options(config_));
   if (!config_.metrics.listen.empty()) {
     metrics_ = std::make_unique<MetricsServer>(config_.metrics.listen, registry_);
     spdlog::info("metrics on http://{}:{}/metrics",

@@ -47,6 +47,10 @@ class Engine {
   std::unique_ptr<Pipeline> pipeline_;
 };
 
+// The engine producer's options: kafka.properties without the consumer-only ones (which
+// would make librdkafka warn).
+ProducerOptions producer_options(const Config& config);
+
 // Loads and compiles the rules named by the config (a file or directory).
 std::shared_ptr<const Matcher> load_matcher(const std::string& rules_path);
 

@@ -7,15 +7,13 @@
 
 namespace klaxon {
 
-namespace {
-
-TopicReaderOptions follow_options(const Config& config) {
+TopicReaderOptions silences_reader_options(const Config& config, bool follow) {
   TopicReaderOptions o;
   o.bootstrap_servers = config.kafka.bootstrap_servers;
   o.properties = config.kafka.properties;
   o.topic = silences_topic(config.kafka.group_id);
   o.client_id = config.kafka.group_id + "-silences-reader";
-  o.follow = true;
+  o.follow = follow;
   // Consumer-group settings of kafka.properties mean nothing to a reader without a group.
   for (const char* key : {"group.id", "group.instance.id", "auto.offset.reset",
                           "enable.auto.commit", "partition.assignment.strategy"})
@@ -23,13 +21,18 @@ TopicReaderOptions follow_options(const Config& config) {
   return o;
 }
 
-}  // namespace
+bool apply_silence_record(SilenceStore& store, const rd_kafka_message_t& m, std::string& error) {
+  std::string_view id(static_cast<const char*>(m.key), m.key_len);
+  std::optional<std::string_view> value;
+  if (m.payload != nullptr) value.emplace(static_cast<const char*>(m.payload), m.len);
+  return store.apply(id, value, error);
+}
 
 SilenceFeed::SilenceFeed(const Config& config, SilenceStore& store, NotifyProbe& probe)
     : topic_(silences_topic(config.kafka.group_id)),
       store_(store),
       probe_(probe),
-      reader_(follow_options(config)) {
+      reader_(silences_reader_options(config, true)) {
   while (!reader_.caught_up()) read_some();
   spdlog::info("silences: {} read from {}", store_.all().size(), topic_);
   thread_ = std::thread([this] { follow(); });
@@ -44,15 +47,13 @@ void SilenceFeed::read_some() {
   batch_.clear();
   reader_.next(batch_, 500);
   for (const rd_kafka_message_t* m : batch_) {
-    std::string_view id(static_cast<const char*>(m->key), m->key_len);
-    std::optional<std::string_view> value;
-    if (m->payload != nullptr) value.emplace(static_cast<const char*>(m->payload), m->len);
+    std::string id(static_cast<const char*>(m->key), m->key_len);
     std::string error;
-    if (!store_.apply(id, value, error))
+    if (!apply_silence_record(store_, *m, error))
       spdlog::warn("silences: ignored record {}/{} (key {}): {}", topic_, m->offset, id, error);
     else if (reader_.caught_up())  // news, not the history read at start
       spdlog::info("silence {}: {}", id,
-                   value ? describe(*store_.find(std::string(id))) : "removed");
+                   m->payload != nullptr ? describe(*store_.find(id)) : "removed");
   }
   auto counts = store_.count_by_state(now_ms());
   probe_.set_silences(counts["active"], counts["pending"], counts["expired"]);

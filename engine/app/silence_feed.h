@@ -17,6 +17,11 @@
 
 namespace klaxon {
 
+// Reading the silences topic without a consumer group (`follow`: and what comes later).
+TopicReaderOptions silences_reader_options(const Config& config, bool follow);
+// Applies one record of the silences topic to `store` (see SilenceStore::apply).
+bool apply_silence_record(SilenceStore& store, const rd_kafka_message_t& m, std::string& error);
+
 class SilenceFeed {
  public:
   // Throws std::runtime_error when the topic cannot be read to its end.

@@ -18,12 +18,6 @@ namespace {
 
 const char* kPython = "/usr/bin/python3";
 
-double metric(int port, const std::string& name, const std::vector<std::string>& labels = {}) {
-  std::string body;
-  if (http_get(port, "/metrics", body) != 200) return -1;
-  return metric_value(body, name, labels);
-}
-
 size_t count_lines(const std::string& file) {
   std::string s = slurp(file);
   return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
@@ -38,14 +32,8 @@ TEST(Delivery, ChannelsDownThenBackAcrossAKillEveryAlertArrivesWithoutAStorm) {
   std::string hook_url = "http://127.0.0.1:" + std::to_string(hook_port) + "/hook?key=" + url_key;
   setenv("KLAXON_TEST_HOOK_URL", hook_url.c_str(), 1);
   std::string config = dir.file("klaxon.yaml");
-  std::ofstream(config) << "kafka:\n  bootstrap_servers: " << kafka.bootstrap()
-                        << "\n  poll_timeout: 50ms\n"
-                        << "  properties:\n    session.timeout.ms: 6000\n"
-                        << "    heartbeat.interval.ms: 500\n"
-                        << "rules:\n  path: " << source_path("rules/pay.yaml")
-                        << "\nstate:\n  dir: " << dir.file("state")
-                        << "\nmetrics:\n  listen: 127.0.0.1:" << port
-                        << "\nnotify:\n  default_channels: [hook, mail]\n"
+  std::ofstream(config) << child_config_yaml(kafka, dir, port)
+                        << "notify:\n  default_channels: [hook, mail]\n"
                         << "  retry_initial: 100ms\n  retry_max: 500ms\n  channels:\n"
                         << "    hook:\n      type: webhook\n      url_env: KLAXON_TEST_HOOK_URL\n"
                         << "      hmac_secret_env: KLAXON_TEST_HOOK_SECRET\n"
@@ -68,7 +56,8 @@ TEST(Delivery, ChannelsDownThenBackAcrossAKillEveryAlertArrivesWithoutAStorm) {
   {
     Child klaxon(config, log);
     ASSERT_EQ(kafka.read("pay_alerts", 5, std::chrono::seconds(40)).size(), 5u) << slurp(log);
-    ASSERT_TRUE(wait_until([&] { return metric(port, "klaxon_delivery_retries_total") >= 2; }, 40))
+    ASSERT_TRUE(
+        wait_until([&] { return scrape_metric(port, "klaxon_delivery_retries_total") >= 2; }, 40))
         << slurp(log);
     EXPECT_EQ(klaxon.kill(SIGKILL), -SIGKILL);
   }
@@ -88,7 +77,7 @@ TEST(Delivery, ChannelsDownThenBackAcrossAKillEveryAlertArrivesWithoutAStorm) {
         auto committed = kafka.committed("klaxon", "pay_log_topic");
         for (auto [p, hi] : end)
           if (committed[p] != hi) return false;
-        return metric(port, "klaxon_alert_outbox_pending") == 0;
+        return scrape_metric(port, "klaxon_alert_outbox_pending") == 0;
       },
       90))
       << slurp(log);

@@ -230,6 +230,21 @@ int http_request(int port, const std::string& method, const std::string& path,
   return std::atoi(response.c_str() + sp + 1);
 }
 
+double scrape_metric(int port, const std::string& metric, const std::vector<std::string>& labels) {
+  std::string body;
+  if (http_get(port, "/metrics", body) != 200) return -1;
+  return metric_value(body, metric, labels);
+}
+
+std::string child_config_yaml(const KafkaCluster& kafka, const TempDir& dir, int metrics_port) {
+  return "kafka:\n  bootstrap_servers: " + kafka.bootstrap() +
+         "\n  poll_timeout: 50ms\n"
+         "  properties:\n    session.timeout.ms: 6000\n    heartbeat.interval.ms: 500\n"
+         "rules:\n  path: " +
+         source_path("rules/pay.yaml") + "\nstate:\n  dir: " + dir.file("state") +
+         "\nmetrics:\n  listen: 127.0.0.1:" + std::to_string(metrics_port) + "\n";
+}
+
 double metric_value(const std::string& exposition, const std::string& metric,
                     const std::vector<std::string>& labels) {
   std::istringstream in(exposition);

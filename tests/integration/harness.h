@@ -91,6 +91,14 @@ int http_get(int port, const std::string& path, std::string& body);
 // Same with any method and a JSON body.
 int http_request(int port, const std::string& method, const std::string& path,
                  const std::string& request_body, std::string& body);
+// metric_value() of what GET /metrics on `port` serves now; -1 when it does not answer.
+double scrape_metric(int port, const std::string& metric,
+                     const std::vector<std::string>& labels = {});
+
+// The start of a `klaxon run` config for a child process: the cluster (quick rebalances),
+// rules/pay.yaml, state under `dir`, metrics on `metrics_port`. Sections to add follow.
+std::string child_config_yaml(const KafkaCluster& kafka, const TempDir& dir, int metrics_port);
+
 // Sum of every sample of `metric` whose labels contain all of `labels` ("k=\"v\"" strings).
 double metric_value(const std::string& exposition, const std::string& metric,
                     const std::vector<std::string>& labels = {});

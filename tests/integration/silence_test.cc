@@ -13,12 +13,6 @@ namespace {
 
 const char* kPython = "/usr/bin/python3";
 
-double metric(int port, const std::string& name, const std::vector<std::string>& labels = {}) {
-  std::string body;
-  if (http_get(port, "/metrics", body) != 200) return -1;
-  return metric_value(body, name, labels);
-}
-
 // The rules of the alerts the webhook receiver got.
 std::multiset<std::string> delivered_rules(const std::string& record) {
   std::multiset<std::string> rules;
@@ -38,14 +32,8 @@ TEST(Silences, AddedWhileRunningHoldBackTheirAlertsUntilExpired) {
   TempDir dir;
   int port = free_port(), hook_port = free_port();
   std::string config = dir.file("klaxon.yaml");
-  std::ofstream(config) << "kafka:\n  bootstrap_servers: " << kafka.bootstrap()
-                        << "\n  poll_timeout: 50ms\n"
-                        << "  properties:\n    session.timeout.ms: 6000\n"
-                        << "    heartbeat.interval.ms: 500\n"
-                        << "rules:\n  path: " << source_path("rules/pay.yaml")
-                        << "\nstate:\n  dir: " << dir.file("state")
-                        << "\nmetrics:\n  listen: 127.0.0.1:" << port
-                        << "\nnotify:\n  default_channels: [hook]\n  channels:\n"
+  std::ofstream(config) << child_config_yaml(kafka, dir, port)
+                        << "notify:\n  default_channels: [hook]\n  channels:\n"
                         << "    hook:\n      type: webhook\n      url: http://127.0.0.1:"
                         << hook_port << "/hook\n";
   Process hook({kPython, source_path("tests/tools/http_receiver.py"), "--port",
@@ -79,7 +67,7 @@ TEST(Silences, AddedWhileRunningHoldBackTheirAlertsUntilExpired) {
   })) << slurp(log);
   EXPECT_NE(body.find(R"("state":"active")"), std::string::npos) << body;
   EXPECT_NE(body.find(R"("created_by":"ana")"), std::string::npos) << body;
-  EXPECT_EQ(metric(port, "klaxon_silences", {"state=\"active\""}), 1);
+  EXPECT_EQ(scrape_metric(port, "klaxon_silences", {"state=\"active\""}), 1);
 
   std::set<std::string> bugs;
   constexpr int64_t t0 = 1795515330000;
@@ -87,9 +75,9 @@ TEST(Silences, AddedWhileRunningHoldBackTheirAlertsUntilExpired) {
   size_t fired = 1 + bugs.size();  // one pay-error-log alert, one per bug
   ASSERT_EQ(kafka.read("pay_alerts", fired, std::chrono::seconds(40)).size(), fired);
   ASSERT_TRUE(wait_until([&] {
-    return metric(port, "klaxon_deliveries_total", {"result=\"silenced\""}) ==
+    return scrape_metric(port, "klaxon_deliveries_total", {"result=\"silenced\""}) ==
                static_cast<double>(bugs.size()) &&
-           metric(port, "klaxon_deliveries_total", {"result=\"accepted\""}) == 1;
+           scrape_metric(port, "klaxon_deliveries_total", {"result=\"accepted\""}) == 1;
   })) << slurp(log);
   EXPECT_EQ(delivered_rules(dir.file("hook.jsonl")), std::multiset<std::string>{"pay-error-log"});
   EXPECT_NE(slurp(log).find("silenced by " + id), std::string::npos);
@@ -102,9 +90,9 @@ TEST(Silences, AddedWhileRunningHoldBackTheirAlertsUntilExpired) {
   CliResult expired = run_klaxon(dir, "silence -c " + config + " expire " + id);
   ASSERT_EQ(expired.status, 0) << expired.err;
   ASSERT_TRUE(wait_until([&] {
-    return metric(port, "klaxon_silences", {"state=\"expired\""}) == 1;
+    return scrape_metric(port, "klaxon_silences", {"state=\"expired\""}) == 1;
   })) << slurp(log);
-  EXPECT_EQ(metric(port, "klaxon_silences", {"state=\"active\""}), 0);
+  EXPECT_EQ(scrape_metric(port, "klaxon_silences", {"state=\"active\""}), 0);
 
   // An hour later the same bugs fire again, now delivered.
   kafka.produce("pay_log_topic", pay_traffic(41, t0 + 3'600'000));
