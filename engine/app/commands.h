@@ -17,6 +17,13 @@ struct RunCommand {
 };
 int run_command(const RunCommand& cmd, StopSignals& signals);
 
+// `klaxon sink-es`: bulk-loads the log topics into Elasticsearch (its own consumer group).
+struct SinkEsCommand {
+  std::string config_file;
+  std::string metrics_listen;  // overrides metrics.listen when set
+};
+int sink_es_command(const SinkEsCommand& cmd, StopSignals& signals);
+
 struct CheckCommand {
   std::string config_file;
   std::string rules_path;

@@ -1,5 +1,5 @@
 // klaxon: a Kafka-native log alert engine. Subcommands: run, check, rules check|test,
-// dev-kafka, generate, demo, silence add|list|expire.
+// sink-es, dev-kafka, generate, demo, silence add|list|expire.
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
@@ -28,6 +28,13 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "Consume, match, deduplicate and alert");
   run_cmd->add_option("-c,--config", run.config_file, "config file (YAML)")->required();
   run_cmd->add_option("--rules", run.rules_path, "rule file or directory (overrides rules.path)");
+
+  SinkEsCommand sink_es;
+  auto* sink_es_cmd = app.add_subcommand(
+      "sink-es", "Bulk-load the log topics into Elasticsearch (own consumer group)");
+  sink_es_cmd->add_option("-c,--config", sink_es.config_file, "config file (YAML)")->required();
+  sink_es_cmd->add_option("--metrics-listen", sink_es.metrics_listen,
+                          "host:port for /metrics (overrides metrics.listen)");
 
   CheckCommand check;
   auto* check_cmd = app.add_subcommand("check", "Validate a config and its rules, then exit");
@@ -135,6 +142,7 @@ int main(int argc, char** argv) {
   setup_logging(log_level);
   try {
     if (*run_cmd) return run_command(run, signals);
+    if (*sink_es_cmd) return sink_es_command(sink_es, signals);
     if (*check_cmd) return check_command(check);
     if (*rules_check_cmd) return rules_check_command(rules_check);
     if (*rules_test_cmd) {

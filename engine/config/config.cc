@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/es_config_parse.h"
 #include "config/notify_config_parse.h"
 #include "config/yaml_reader.h"
 
@@ -44,7 +45,8 @@ Config parse_config(const std::string& text, const std::string& file) {
   if (root.IsNull()) return c;
   YamlReader r(file);
   if (!r.check_map(root, "",
-                   {"kafka", "decode", "rules", "state", "alert", "notify", "metrics", "log"}))
+                   {"kafka", "decode", "rules", "state", "alert", "notify", "elasticsearch",
+                    "metrics", "log"}))
     r.throw_if_problems();
 
   if (YAML::Node k = root["kafka"]; k.IsDefined()) {
@@ -128,6 +130,8 @@ Config parse_config(const std::string& text, const std::string& file) {
     }
   }
   if (YAML::Node n = root["notify"]; n.IsDefined()) parse_notify(r, n, c.notify);
+  if (YAML::Node e = root["elasticsearch"]; e.IsDefined())
+    parse_elasticsearch(r, e, c.elasticsearch);
   if (YAML::Node m = root["metrics"]; m.IsDefined()) {
     if (r.check_map(m, "metrics", {"listen"})) r.get(m, "listen", "metrics", c.metrics.listen);
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "config/es_config.h"
 #include "config/notify_config.h"
 
 namespace klaxon {
@@ -91,6 +92,7 @@ struct Config {
   StateConfig state;
   AlertConfig alert;
   NotifyConfig notify;
+  EsConfig elasticsearch;  // `klaxon sink-es` only
   MetricsConfig metrics;
   LogConfig log;
 };

@@ -18,16 +18,6 @@ std::set<std::string> template_parts(const std::string& type) {
   return {};  // webhook: the alert document itself
 }
 
-void get_secret(YamlReader& r, const YAML::Node& n, const std::string& path,
-                const std::string& base, SecretRef& out) {
-  std::string env_key = base + "_env", file_key = base + "_file";
-  r.get(n, env_key.c_str(), path, out.env);
-  r.get(n, file_key.c_str(), path, out.file);
-  if (!out.env.empty() && !out.file.empty())
-    r.problem(n[file_key], YamlReader::join(path, file_key),
-              "give either " + env_key + " or " + file_key + ", not both");
-}
-
 void parse_channel(YamlReader& r, const std::string& name, const YAML::Node& n,
                    const std::string& path, ChannelConfig& c) {
   c.name = name;
@@ -159,6 +149,16 @@ void parse_channel(YamlReader& r, const std::string& name, const YAML::Node& n,
 }
 
 }  // namespace
+
+void get_secret(YamlReader& r, const YAML::Node& n, const std::string& path,
+                const std::string& base, SecretRef& out) {
+  std::string env_key = base + "_env", file_key = base + "_file";
+  r.get(n, env_key.c_str(), path, out.env);
+  r.get(n, file_key.c_str(), path, out.file);
+  if (!out.env.empty() && !out.file.empty())
+    r.problem(n[file_key], YamlReader::join(path, file_key),
+              "give either " + env_key + " or " + file_key + ", not both");
+}
 
 void parse_notify(YamlReader& r, const YAML::Node& n, NotifyConfig& out) {
   if (!r.check_map(n, "notify",

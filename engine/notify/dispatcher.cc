@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "core/backoff.h"
 #include "core/time.h"
 
 namespace klaxon {
@@ -101,12 +102,8 @@ class Dispatcher::Worker {
   }
 
   std::chrono::milliseconds backoff() {
-    int shift = std::min(failures_ - 1, 20);
-    int64_t base =
-        std::min<int64_t>(options_.retry_max.count(), options_.retry_initial.count() << shift);
-    std::uniform_real_distribution<double> jitter(0.5, 1.0);  // spreads pods retrying at once
-    return std::chrono::milliseconds(
-        static_cast<int64_t>(static_cast<double>(base) * jitter(rng_)));
+    std::uniform_real_distribution<double> jitter(0.0, 1.0);  // spreads pods retrying at once
+    return backoff_delay(options_.retry_initial, options_.retry_max, failures_, jitter(rng_));
   }
 
   // Gives up jobs that waited longer than give_up_after. Lock held.

@@ -8,10 +8,16 @@ namespace klaxon {
 
 namespace {
 
+struct BodySink {
+  std::string* body;
+  size_t max;
+};
+
 size_t keep_head(char* data, size_t size, size_t n, void* user) {
-  auto* body = static_cast<std::string*>(user);
+  auto* sink = static_cast<BodySink*>(user);
   size_t bytes = size * n;
-  if (body->size() < 4096) body->append(data, std::min(bytes, 4096 - body->size()));
+  if (sink->body->size() < sink->max)
+    sink->body->append(data, std::min(bytes, sink->max - sink->body->size()));
   return bytes;
 }
 
@@ -32,9 +38,10 @@ HttpClient::~HttpClient() {
   if (impl_->curl) curl_easy_cleanup(impl_->curl);
 }
 
-HttpResponse HttpClient::post(const std::string& url, const std::string& body,
-                              const std::map<std::string, std::string>& headers,
-                              std::chrono::milliseconds timeout) {
+HttpResponse HttpClient::request(const std::string& method, const std::string& url,
+                                 const std::string& body,
+                                 const std::map<std::string, std::string>& headers,
+                                 std::chrono::milliseconds timeout, size_t max_body) {
   HttpResponse r;
   CURL* c = impl_->curl;
   if (c == nullptr) {
@@ -47,16 +54,20 @@ HttpResponse HttpClient::post(const std::string& url, const std::string& body,
   list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
   char error[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_POST, 1L);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  if (method != "GET") {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    if (method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_head);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+  BodySink sink{&r.body, max_body};
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, impl_->tls.verify ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, impl_->tls.verify ? 2L : 0L);

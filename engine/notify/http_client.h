@@ -1,6 +1,6 @@
-// HttpClient: POSTs a body with libcurl and returns the status, for the HTTP channels.
-// One per channel worker (a curl handle keeps its connections alive between requests);
-// not thread-safe.
+// HttpClient: sends a request with libcurl and returns the status and body, for the HTTP
+// channels and the Elasticsearch sink. One per worker thread (a curl handle keeps its
+// connections alive between requests); not thread-safe.
 #pragma once
 
 #include <chrono>
@@ -17,7 +17,7 @@ struct HttpTls {
 
 struct HttpResponse {
   long status = 0;    // 0: no response (error says why)
-  std::string body;   // the first 4 KiB
+  std::string body;   // the first `max_body` bytes (4 KiB for post())
   std::string error;  // transport error: connection refused, timeout, TLS
 };
 
@@ -30,7 +30,15 @@ class HttpClient {
 
   HttpResponse post(const std::string& url, const std::string& body,
                     const std::map<std::string, std::string>& headers,
-                    std::chrono::milliseconds timeout);
+                    std::chrono::milliseconds timeout) {
+    return request("POST", url, body, headers, timeout, 4096);
+  }
+
+  // `method` is GET, POST or PUT; a GET sends no body. Keeps up to `max_body` bytes of the
+  // response body (the rest is read and dropped).
+  HttpResponse request(const std::string& method, const std::string& url, const std::string& body,
+                       const std::map<std::string, std::string>& headers,
+                       std::chrono::milliseconds timeout, size_t max_body);
 
  private:
   struct Impl;

@@ -217,6 +217,18 @@ bool KafkaConsumer::commit_sync() {
   return e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET;
 }
 
+size_t KafkaConsumer::set_paused(bool paused) {
+  rd_kafka_topic_partition_list_t* parts = nullptr;
+  if (rd_kafka_assignment(rk_.get(), &parts) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+  PartitionList list(parts);
+  if (list->cnt == 0) return 0;
+  if (paused)
+    rd_kafka_pause_partitions(rk_.get(), list.get());
+  else
+    rd_kafka_resume_partitions(rk_.get(), list.get());
+  return static_cast<size_t>(list->cnt);
+}
+
 void KafkaConsumer::close() {
   if (closed_ || !rk_) return;
   closed_ = true;

@@ -104,6 +104,12 @@ class KafkaConsumer {
   // polled since its end-of-partition event). False while joining the group or catching up.
   bool caught_up() const;
 
+  // Stops (true) or restarts (false) fetching from every assigned partition, for
+  // backpressure; the group membership stays alive as long as poll_batch() is called.
+  // Partitions assigned later start unpaused: call again after a rebalance. Returns how
+  // many partitions it applied to.
+  size_t set_paused(bool paused);
+
   std::vector<TopicPartition> assignment();
   rd_kafka_t* handle() { return rk_.get(); }
 

@@ -24,6 +24,10 @@ class DeadLetterWriter {
       : writer_(producer, std::move(topic)) {}
 
   void send(const rd_kafka_message_t& record, std::string_view reason, std::string_view detail);
+  // The same for a record already copied out of its message (topic/partition/offset name
+  // the original in klaxon.source).
+  void send(std::string_view topic, int32_t partition, int64_t offset, std::string_view key,
+            std::string_view value, std::string_view reason, std::string_view detail);
   // Waits for every dead letter sent so far (see AckedWriter::wait).
   bool wait(std::chrono::milliseconds timeout, std::string& error) {
     return writer_.wait(timeout, error);

@@ -180,5 +180,67 @@ TEST(Config, NotifyMistakesNameTheKey) {
       << e;
 }
 
+TEST(Config, ElasticsearchSectionDefaultsAndValues) {
+  Config d = parse_config("", "klaxon.yaml");
+  EXPECT_EQ(d.elasticsearch.group_id, "klaxon-es-sink");
+  EXPECT_EQ(d.elasticsearch.index, "logstash-%{type}-%Y.%m.%d");
+  EXPECT_TRUE(d.elasticsearch.install_template);
+  EXPECT_TRUE(d.elasticsearch.tls_verify);
+
+  Config c = parse_config(R"(
+elasticsearch:
+  urls: [https://es-1:9200/, https://es-2:9200]
+  group_id: es-loader
+  index: "app-%{host}-%Y.%m"
+  bulk_max_docs: 1000
+  linger: 50ms
+  max_in_flight: 8
+  gzip: true
+  username: elastic
+  password_env: ES_PASSWORD
+  ca_file: /etc/ca.pem
+)",
+                          "klaxon.yaml");
+  const EsConfig& es = c.elasticsearch;
+  EXPECT_EQ(es.urls, (std::vector<std::string>{"https://es-1:9200", "https://es-2:9200"}));
+  EXPECT_EQ(es.group_id, "es-loader");
+  EXPECT_EQ(es.index, "app-%{host}-%Y.%m");
+  EXPECT_EQ(es.bulk_max_docs, 1000);
+  EXPECT_EQ(es.linger, std::chrono::milliseconds(50));
+  EXPECT_EQ(es.max_in_flight, 8);
+  EXPECT_TRUE(es.gzip);
+  EXPECT_EQ(es.password.env, "ES_PASSWORD");
+  EXPECT_EQ(es.ca_file, "/etc/ca.pem");
+}
+
+TEST(Config, ElasticsearchMistakesNamedWithLineAndKey) {
+  std::string e = problems_of(R"(
+elasticsearch:
+  urls: [es:9200]
+  index: "Logstash-%{type}-%F"
+  max_in_flight: 0
+  username: elastic
+  api_key_env: ES_KEY
+  retry_initial: 1s
+  retry_max: 100ms
+)");
+  EXPECT_NE(e.find("klaxon.yaml:3:9: elasticsearch.urls: 'es:9200' must start with http:// or "
+                   "https://"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("klaxon.yaml:4:10: elasticsearch.index: 'L' is not allowed in an index name"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("elasticsearch.max_in_flight"), std::string::npos) << e;
+  EXPECT_NE(e.find("elasticsearch.username: needs password_env or password_file"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("elasticsearch.retry_max: must be at least retry_initial"), std::string::npos)
+      << e;
+  EXPECT_NE(problems_of("elasticsearch:\n  bulk_size: 10\n")
+                .find("klaxon.yaml:2:3: elasticsearch.bulk_size: unknown key"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace klaxon
