@@ -285,12 +285,12 @@ std::string slurp(const std::string& file) {
 }
 
 #ifdef KLAXON_BINARY
-Child::Child(const std::string& config, const std::string& log) {
+Child::Child(const std::string& config, const std::string& log, const std::string& command) {
   pid_ = ::fork();
   if (pid_ == 0) {
     FILE* f = std::freopen(log.c_str(), "a", stderr);
     (void)f;
-    ::execl(KLAXON_BINARY, KLAXON_BINARY, "run", "--config", config.c_str(), nullptr);
+    ::execl(KLAXON_BINARY, KLAXON_BINARY, command.c_str(), "--config", config.c_str(), nullptr);
     ::_exit(127);
   }
 }
@@ -306,7 +306,7 @@ CliResult run_klaxon(const TempDir& dir, const std::string& args) {
   return r;
 }
 #else
-Child::Child(const std::string&, const std::string&) {
+Child::Child(const std::string&, const std::string&, const std::string&) {
   ADD_FAILURE() << "this test target has no KLAXON_BINARY";
 }
 

@@ -126,10 +126,11 @@ struct CliResult {
 };
 CliResult run_klaxon(const TempDir& dir, const std::string& args);
 
-// `klaxon run --config <config>` as a child process, its log appended to `log`.
+// `klaxon <command> --config <config>` (run, sink-es) as a child process, its log appended
+// to `log`.
 class Child {
  public:
-  Child(const std::string& config, const std::string& log);
+  Child(const std::string& config, const std::string& log, const std::string& command = "run");
   ~Child();  // SIGKILL when still running
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
