@@ -173,7 +173,7 @@ TEST(SinkEs, TransientFailuresAreRetriedUntilEveryDocumentIsIn) {
   KafkaCluster kafka;
   TempDir dir;
   EsServer es(dir, {"--item-429-rate", "0.2", "--item-503-rate", "0.1", "--bulk-429-every", "3",
-                    "--drop-every", "5", "--delay-ms", "20", "--seed", "3"});
+                    "--drop-every", "2", "--delay-ms", "20", "--seed", "3"});
   ASSERT_TRUE(es.ready()) << slurp(dir.file("es.out"));
   kafka.produce("pay_log_topic", pay_traffic(8, kStartMs, 1500));
   int metrics = free_port();
@@ -197,7 +197,8 @@ TEST(SinkEs, TransientFailuresAreRetriedUntilEveryDocumentIsIn) {
   // A dropped connection is a transport error (connection or timeout, by libcurl's words).
   EXPECT_GT(scrape_metric(metrics, "klaxon_es_failures_total", {"reason=\"connection\""}) +
                 scrape_metric(metrics, "klaxon_es_failures_total", {"reason=\"timeout\""}),
-            0);
+            0)
+      << es.stats();
   std::string stats = es.stats();
   EXPECT_EQ(stats.find("\"gzip_requests\": 0"), std::string::npos) << stats;
 }
