@@ -9,6 +9,7 @@
 
 #include "app/commands.h"
 #include "app/engine.h"
+#include "app/pipeline.h"
 #include "config/config.h"
 #include "core/backoff.h"
 #include "core/error.h"
@@ -35,18 +36,6 @@ EsClientOptions client_options(const EsConfig& es) {
   if (es.api_key.set()) o.api_key = read_secret(es.api_key);
   o.tls.ca_file = es.ca_file;
   o.tls.verify = es.tls_verify;
-  return o;
-}
-
-ConsumerOptions sink_consumer_options(const Config& config) {
-  ConsumerOptions o;
-  o.bootstrap_servers = config.kafka.bootstrap_servers;
-  o.group_id = config.elasticsearch.group_id;
-  o.topics = config.kafka.topics;
-  o.auto_offset_reset = config.kafka.auto_offset_reset;
-  o.commit_interval = config.kafka.commit_interval;
-  o.session_timeout = config.kafka.session_timeout;
-  o.properties = config.kafka.properties;
   return o;
 }
 
@@ -165,7 +154,7 @@ int sink_es_command(const SinkEsCommand& cmd, StopSignals& signals) {
     options.poll_timeout = config.kafka.poll_timeout;
     options.flush_timeout = config.kafka.flush_timeout;
     options.invalid_log_interval = config.log.invalid_event_interval;
-    EsSink sink(options, sink_consumer_options(config),
+    EsSink sink(options, consumer_options(config, config.elasticsearch.group_id),
                 DocEncoder(*index, static_cast<size_t>(config.decode.max_event_bytes)), service,
                 dead_letters, consumer_probe, probe);
     spdlog::info("sink-es: group {} reading {} into {} (index {})", es.group_id,

@@ -31,16 +31,9 @@ RuleRunnerOptions rule_runner_options(const Config& config) {
   return o;
 }
 
-ConsumerOptions consumer_options(const Config& config) {
-  ConsumerOptions o;
-  o.bootstrap_servers = config.kafka.bootstrap_servers;
-  o.group_id = config.kafka.group_id;
-  o.topics = config.kafka.topics;
+ConsumerOptions run_consumer_options(const Config& config) {
+  ConsumerOptions o = consumer_options(config, config.kafka.group_id);
   o.topics.push_back(repartition_topic(config.kafka.group_id));
-  o.auto_offset_reset = config.kafka.auto_offset_reset;
-  o.commit_interval = config.kafka.commit_interval;
-  o.session_timeout = config.kafka.session_timeout;
-  o.properties = config.kafka.properties;
   return o;
 }
 
@@ -125,7 +118,7 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
   latency_buckets_.assign(PipelineProbe::latency_buckets().size() + 1, 0);
   for (size_t i = 0; i <= std::size(kAllDecodeErrors); ++i)
     invalid_log_limiters_.emplace_back(config.log.invalid_event_interval);
-  consumer_ = std::make_unique<KafkaConsumer>(consumer_options(config),
+  consumer_ = std::make_unique<KafkaConsumer>(run_consumer_options(config),
                                               static_cast<ConsumerListener&>(*this));
   spdlog::info(
       "consuming {} as group {} from {} (cluster {}), {} rules, {} patterns, {} state "
@@ -565,27 +558,26 @@ void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
   }
 }
 
-void Pipeline::on_commit(bool ok, const std::string& error) {
-  if (ok) {
-    probe_.commits_ok.Increment();
-    return;
-  }
-  probe_.commits_failed.Increment();
-  // Typically REBALANCE_IN_PROGRESS: the records are redelivered and skipped as applied.
-  spdlog::warn("offset commit failed: {}", error);
-}
+void Pipeline::on_commit(bool ok, const std::string& error) { probe_.commit_reported(ok, error); }
 
 void Pipeline::on_lag(const std::string& topic, int32_t partition, int64_t lag) {
-  probe_.consumer_lag(topic, partition).Set(static_cast<double>(lag));
+  probe_.lag_reported(topic, partition, lag);
 }
 
 void Pipeline::on_error(const std::string& error, bool fatal) {
-  if (fatal) {
-    spdlog::critical("Kafka consumer: fatal error: {}; stopping", error);
-    request_stop();
-  } else {
-    spdlog::warn("Kafka consumer: {}", error);
-  }
+  if (probe_.error_reported(error, fatal)) request_stop();
+}
+
+ConsumerOptions consumer_options(const Config& config, const std::string& group_id) {
+  ConsumerOptions o;
+  o.bootstrap_servers = config.kafka.bootstrap_servers;
+  o.group_id = group_id;
+  o.topics = config.kafka.topics;
+  o.auto_offset_reset = config.kafka.auto_offset_reset;
+  o.commit_interval = config.kafka.commit_interval;
+  o.session_timeout = config.kafka.session_timeout;
+  o.properties = config.kafka.properties;
+  return o;
 }
 
 }  // namespace klaxon

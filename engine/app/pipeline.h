@@ -186,4 +186,8 @@ class Pipeline : private ConsumerListener {
   std::map<int32_t, Clock> clocks_;
 };
 
+// The consumer's options from the config's kafka section, for group `group_id` (klaxon run
+// adds its repartition topic; sink-es reads as its own group).
+ConsumerOptions consumer_options(const Config& config, const std::string& group_id);
+
 }  // namespace klaxon

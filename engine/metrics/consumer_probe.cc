@@ -1,5 +1,7 @@
 #include "metrics/consumer_probe.h"
 
+#include <spdlog/spdlog.h>
+
 namespace klaxon {
 
 using prometheus::BuildCounter;
@@ -56,6 +58,29 @@ prometheus::Counter& ConsumerProbe::invalid(std::string_view reason) {
 
 prometheus::Gauge& ConsumerProbe::consumer_lag(const std::string& topic, int32_t partition) {
   return lag_family_.Add({{"topic", topic}, {"partition", std::to_string(partition)}});
+}
+
+void ConsumerProbe::commit_reported(bool ok, const std::string& error) {
+  if (ok) {
+    commits_ok.Increment();
+    return;
+  }
+  commits_failed.Increment();
+  // Typically REBALANCE_IN_PROGRESS: the records are redelivered (and, in klaxon run,
+  // skipped as applied).
+  spdlog::warn("offset commit failed: {}", error);
+}
+
+void ConsumerProbe::lag_reported(const std::string& topic, int32_t partition, int64_t lag) {
+  consumer_lag(topic, partition).Set(static_cast<double>(lag));
+}
+
+bool ConsumerProbe::error_reported(const std::string& error, bool fatal) {
+  if (fatal)
+    spdlog::critical("Kafka consumer: fatal error: {}; stopping", error);
+  else
+    spdlog::warn("Kafka consumer: {}", error);
+  return fatal;
 }
 
 }  // namespace klaxon

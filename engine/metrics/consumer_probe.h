@@ -32,6 +32,13 @@ class ConsumerProbe {
   prometheus::Counter& partitions_assigned;
   prometheus::Counter& partitions_revoked;
 
+  // What the consumer reports (its ConsumerListener calls), as metrics and log lines: the
+  // same in every mode. error_reported() returns true when the error is fatal (the caller
+  // stops).
+  void commit_reported(bool ok, const std::string& error);
+  void lag_reported(const std::string& topic, int32_t partition, int64_t lag);
+  bool error_reported(const std::string& error, bool fatal);
+
   prometheus::Counter& invalid(std::string_view reason);
   prometheus::Gauge& consumer_lag(const std::string& topic, int32_t partition);
 

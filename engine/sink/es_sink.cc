@@ -181,25 +181,15 @@ void EsSink::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
 }
 
 void EsSink::on_commit(bool ok, const std::string& error) {
-  if (ok) {
-    consumer_probe_.commits_ok.Increment();
-    return;
-  }
-  consumer_probe_.commits_failed.Increment();
-  spdlog::warn("offset commit failed: {}", error);
+  consumer_probe_.commit_reported(ok, error);
 }
 
 void EsSink::on_lag(const std::string& topic, int32_t partition, int64_t lag) {
-  consumer_probe_.consumer_lag(topic, partition).Set(static_cast<double>(lag));
+  consumer_probe_.lag_reported(topic, partition, lag);
 }
 
 void EsSink::on_error(const std::string& error, bool fatal) {
-  if (fatal) {
-    spdlog::critical("Kafka consumer: fatal error: {}; stopping", error);
-    request_stop();
-  } else {
-    spdlog::warn("Kafka consumer: {}", error);
-  }
+  if (consumer_probe_.error_reported(error, fatal)) request_stop();
 }
 
 }  // namespace klaxon
