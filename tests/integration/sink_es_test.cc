@@ -39,7 +39,9 @@ class EsServer {
   }
   bool ready() const { return ready_; }
   int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url(const char* scheme = "http") const {
+    return std::string(scheme) + "://127.0.0.1:" + std::to_string(port_);
+  }
 
   // Every stored document by _id.
   std::map<std::string, IndexedDoc> docs() {
@@ -340,6 +342,45 @@ TEST(SinkEs, BasicAuthAndApiKeyAreSent) {
     EXPECT_EQ(slurp(dir.file("sink.log")).find(api_key ? "a2V5LWlkOnNlY3JldA==" : "s3cret"),
               std::string::npos);
   }
+}
+
+TEST(SinkEs, HttpsVerifiesTheServerAgainstTheConfiguredCa) {
+  KafkaCluster kafka;
+  TempDir dir;
+  std::string cert = dir.file("es.pem"), key = dir.file("es.key");
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
+                         " -addext subjectAltName=IP:127.0.0.1 -keyout " +
+                         key + " -out " + cert + " 2>/dev/null")
+                            .c_str()),
+            0);
+  EsServer es(dir, {"--tls-cert", cert, "--tls-key", key});
+  ASSERT_TRUE(es.ready()) << slurp(dir.file("es.out"));
+  kafka.produce("pay_log_topic", pay_traffic(14, kStartMs, 50));
+  // The server speaks only https here: what it stored is read from the sink's side (its
+  // metrics and committed offsets).
+  int metrics = free_port();
+  auto config = [&](const std::string& tls) {
+    return "kafka:\n  bootstrap_servers: " + kafka.bootstrap() +
+           "\n  poll_timeout: 50ms\n  commit_interval: 200ms\n"
+           "elasticsearch:\n  urls: [" +
+           es.url("https") + "]\n  linger: 50ms\n" + tls +
+           "metrics:\n  listen: 127.0.0.1:" + std::to_string(metrics) + "\n";
+  };
+  {
+    // Verification is on by default: a certificate no trusted CA signed is refused.
+    std::ofstream(dir.file("untrusted.yaml")) << config("");
+    Child sink(dir.file("untrusted.yaml"), dir.file("untrusted.log"), "sink-es");
+    ASSERT_TRUE(wait_until(
+        [&] { return slurp(dir.file("untrusted.log")).find("not reachable") != std::string::npos; },
+        30));
+    EXPECT_NE(slurp(dir.file("untrusted.log")).find("certificate"), std::string::npos)
+        << slurp(dir.file("untrusted.log"));
+    EXPECT_EQ(scrape_metric(metrics, "klaxon_es_documents_total"), 0);
+  }
+  std::ofstream(dir.file("sink.yaml")) << config("  ca_file: " + cert + "\n");
+  Child sink(dir.file("sink.yaml"), dir.file("sink.log"), "sink-es");
+  ASSERT_TRUE(wait_until([&] { return all_committed(kafka); }, 60)) << slurp(dir.file("sink.log"));
+  EXPECT_EQ(scrape_metric(metrics, "klaxon_es_documents_total", {"result=\"indexed\""}), 50);
 }
 
 TEST(SinkEs, RefusedTemplateStopsWithTheReason) {

@@ -30,7 +30,10 @@ item rates can fail a document. --es-version sets the version reported; from 8.8
 Elasticsearch reports a document that does not fit the mapping as document_parsing_exception
 with a "[line:column] " prefix, before as mapper_parsing_exception.
 
+--tls-cert/--tls-key serve https (the handshake runs on the accepting thread).
+
 Usage: es_server.py [--port P] [--port-file F] [--record FILE] [--fast] [--es-version V]
+                    [--tls-cert PEM --tls-key PEM]
                     [--basic-auth USER:PASS] [--api-key KEY] [--verbose] [--<fault> VALUE]...
 Prints "ready <port>" once listening, after writing the port file.
 """
@@ -1399,6 +1402,8 @@ def main():
     ap.add_argument("--basic-auth", default="", metavar="USER:PASS")
     ap.add_argument("--api-key", default="", metavar="KEY")
     ap.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    ap.add_argument("--tls-cert", default="", help="serve https with this certificate (PEM)")
+    ap.add_argument("--tls-key", default="", help="the certificate's private key (PEM)")
     for name, kind in FAULT_TYPES.items():
         ap.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None)
     args = ap.parse_args()
@@ -1407,6 +1412,11 @@ def main():
     es = EsServer(args)
     server = Server(("127.0.0.1", args.port), make_handler(es))
     port = server.server_address[1]
+    if args.tls_cert:  # https, as an Elasticsearch with xpack.security.http.ssl
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key or None)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     if args.port_file:  # atomically: a reader never sees a partly written number
         tmp = f"{args.port_file}.{os.getpid()}.tmp"
         with open(tmp, "w") as f:
