@@ -7,7 +7,6 @@ namespace klaxon {
 
 void parse_elasticsearch(YamlReader& r, const YAML::Node& n, EsConfig& c) {
   const std::string path = "elasticsearch";
-  c.file = r.file();
   if (!r.check_map(n, path,
                    {"urls",
                     "group_id",
@@ -43,7 +42,6 @@ void parse_elasticsearch(YamlReader& r, const YAML::Node& n, EsConfig& c) {
   r.get(n, "group_id", path, c.group_id);
   if (c.group_id.empty()) r.problem(n["group_id"], path + ".group_id", "must not be empty");
   if (r.get(n, "index", path, c.index)) {
-    c.index_line = YamlReader::line_of(n["index"]);
     std::string error;
     if (!IndexPattern::parse(c.index, error)) r.problem(n["index"], path + ".index", error);
   }

@@ -36,9 +36,6 @@ struct EsConfig {
   SecretRef api_key;  // Authorization: ApiKey <value> (the base64 "id:key" Kibana shows)
   std::string ca_file;
   bool tls_verify = true;
-  // Positions for messages about values checked after load (the index pattern).
-  std::string file;
-  int index_line = 0;
 };
 
 }  // namespace klaxon
