@@ -37,7 +37,7 @@ void EsSink::run() {
           open_since_ + options_.linger - Clock::now());
       timeout = std::clamp(left, std::chrono::milliseconds(0), timeout);
     }
-    consumer_->poll_batch(options_.poll_batch, timeout, batch);
+    consumer_->poll_batch(poll_limit(), timeout, batch);
     consumer_probe_.events_consumed.Increment(static_cast<double>(batch.size()));
     for (const rd_kafka_message_t* m : batch) handle_record(*m);
     batch.clear();
@@ -99,6 +99,8 @@ void EsSink::handle_record(const rd_kafka_message_t& m) {
     flush_open_batch();
   if (open_.empty()) open_since_ = Clock::now();
   open_bytes_ += scratch_.bytes();
+  encoded_bytes_ += scratch_.bytes();
+  ++encoded_docs_;
   open_.push_back(std::move(scratch_));
   scratch_ = BulkDoc{};
   if (open_.size() >= options_.bulk_max_docs) flush_open_batch();
@@ -147,8 +149,20 @@ void EsSink::send_dead_letters() {
 
 void EsSink::store_offsets() { consumer_->store_offsets(tracker_.take_committable()); }
 
+size_t EsSink::poll_limit() const {
+  // Before the first document, assume a large one (a Java stack trace) to stay on the safe side.
+  constexpr uint64_t kFirstGuessBytes = 4096;
+  uint64_t average =
+      encoded_docs_ ? std::max<uint64_t>(1, encoded_bytes_ / encoded_docs_) : kFirstGuessBytes;
+  size_t buffered = buffered_bytes();
+  size_t room = buffered < options_.buffer_max_bytes ? options_.buffer_max_bytes - buffered : 0;
+  // At least one record per poll: polling also serves the group's callbacks, and a paused
+  // consumer returns nothing anyway.
+  return std::clamp<size_t>(room / average, 1, options_.poll_batch);
+}
+
 void EsSink::apply_backpressure() {
-  size_t buffered = open_bytes_ + service_.buffered_bytes();
+  size_t buffered = buffered_bytes();
   probe_.buffered_bytes.Set(static_cast<double>(buffered));
   if (!paused_ && buffered > options_.buffer_max_bytes) {
     size_t n = consumer_->set_paused(true);

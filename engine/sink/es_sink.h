@@ -11,13 +11,16 @@
 //
 // Backpressure: when documents read but not yet finished exceed buffer_max_bytes, every
 // assigned partition is paused (the consumer keeps polling, so the group membership stays
-// alive) until they fall below half of it.
+// alive) until they fall below half of it. Each poll takes at most as many records as fit
+// in the room left (at the average document size seen so far), so one poll cannot overshoot
+// the limit by more than a few documents.
 //
 // Thread: construct and run() on one thread; request_stop() from any thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -68,6 +71,8 @@ class EsSink : private ConsumerListener {
   void send_dead_letters();
   void apply_backpressure();
   void store_offsets();
+  size_t buffered_bytes() const { return open_bytes_ + service_.buffered_bytes(); }
+  size_t poll_limit() const;
 
   // ConsumerListener
   void on_assigned(const std::vector<TopicPartition>& parts) override;
@@ -97,6 +102,8 @@ class EsSink : private ConsumerListener {
   std::vector<RefusedDoc> refused_;
   std::vector<DocPosition> invalid_;  // undecodable records sent to the dead-letter topic
   bool paused_ = false;
+  uint64_t encoded_docs_ = 0;  // for the average document size
+  uint64_t encoded_bytes_ = 0;
   LogRateLimiter invalid_log_;
   LogRateLimiter refused_log_;
 };
