@@ -18,6 +18,11 @@ namespace {
 constexpr auto kPeriodicInterval = std::chrono::seconds(5);
 // How often time advances when no record arrives (flatline and spike-down timers).
 constexpr auto kIdleAdvanceInterval = std::chrono::seconds(1);
+// Batches whose input offsets wait for Kafka's acknowledgements while the next are read;
+// beyond this, reading waits. Bounds memory and what a crash makes the group read again.
+constexpr size_t kMaxPendingInputBatches = 8;
+// How long a poll may block while input offsets wait for acknowledgements.
+constexpr auto kPendingPollTimeout = std::chrono::milliseconds(2);
 
 RuleRunnerOptions rule_runner_options(const Config& config) {
   RuleRunnerOptions o;
@@ -136,10 +141,14 @@ void Pipeline::run() {
   MessageBatch batch;
   while (!stop_.load()) {
     batch.clear();
-    consumer_->poll_batch(static_cast<size_t>(config_.kafka.batch_size), config_.kafka.poll_timeout,
+    consumer_->poll_batch(static_cast<size_t>(config_.kafka.batch_size),
+                          pending_inputs_.empty()
+                              ? config_.kafka.poll_timeout
+                              : std::min(config_.kafka.poll_timeout, kPendingPollTimeout),
                           batch);
     if (!fatal_.empty()) break;
-    producer_.poll(std::chrono::milliseconds(0));  // alert delivery reports
+    producer_.poll(std::chrono::milliseconds(0));  // delivery reports
+    store_acknowledged_inputs(false);
     collect_deliveries();
     take_newer_rules();
     if (!batch.empty()) {
@@ -155,8 +164,10 @@ void Pipeline::run() {
   }
   batch.clear();
   if (!fatal_.empty()) throw std::runtime_error(fatal_);
-  // Graceful stop: the batch in hand is done; wait for alerts in flight, then commit.
-  // Deliveries to channels still queued stay in the outbox for the next start.
+  // Graceful stop: the batch in hand is done; wait for its acknowledgements and for alerts
+  // in flight, then commit. Deliveries to channels still queued stay in the outbox for the
+  // next start.
+  store_acknowledged_inputs(true);
   collect_deliveries();
   if (!producer_.flush(config_.kafka.flush_timeout))
     spdlog::warn("{} messages still unacknowledged at shutdown; alerts stay in the outbox",
@@ -206,7 +217,62 @@ void Pipeline::process(MessageBatch& batch) {
   }
   advance_time(consumer_->caught_up());
   finish_batch();
+  queue_input(std::move(timestamps));
+  store_acknowledged_inputs(false);
 
+  probe_.batch_duration.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  probe_.events_consumed.Increment(static_cast<double>(events));
+  stats_.events += events;
+  ++stats_.batches;
+}
+
+void Pipeline::queue_input(std::vector<int64_t> timestamps) {
+  PendingInput input{repartition_.sent(),
+                     dead_letters_.sent(),
+                     {},
+                     std::move(timestamps),
+                     std::chrono::steady_clock::now()};
+  for (auto& c : cursors_) {
+    if (c.last < 0 || c.topic == repartition_topic_) continue;
+    input.offsets.push_back({TopicPartition{c.topic, c.partition}, c.last + 1});
+    c.last = -1;
+  }
+  if (!input.offsets.empty()) pending_inputs_.push_back(std::move(input));
+}
+
+void Pipeline::store_acknowledged_inputs(bool all) {
+  auto deadline = std::chrono::steady_clock::now() + config_.kafka.flush_timeout;
+  std::string error;
+  while (!pending_inputs_.empty()) {
+    if (repartition_.take_error(error) || dead_letters_.take_error(error))
+      throw std::runtime_error(error + "; stopping without committing the records concerned");
+    const PendingInput& front = pending_inputs_.front();
+    if (repartition_.acked_through() < front.repartition_through ||
+        dead_letters_.acked_through() < front.dead_letters_through) {
+      auto now = std::chrono::steady_clock::now();
+      bool wait = all || pending_inputs_.size() > kMaxPendingInputBatches;
+      if (now - front.read_at > config_.kafka.flush_timeout || (wait && now >= deadline))
+        throw std::runtime_error(
+            fmt::format("matches or dead letters not acknowledged within {} ms; stopping without "
+                        "committing the records concerned",
+                        config_.kafka.flush_timeout.count()));
+      if (!wait) break;
+      producer_.poll(std::chrono::milliseconds(1));
+      continue;
+    }
+    consumer_->store_offsets(front.offsets);
+    observe_latency(front.timestamps);
+    pending_inputs_.pop_front();
+  }
+  uint64_t acknowledged = dead_letters_.acknowledged();
+  if (acknowledged > dead_letters_reported_) {
+    probe_.dead_letters.Increment(static_cast<double>(acknowledged - dead_letters_reported_));
+    dead_letters_reported_ = acknowledged;
+  }
+}
+
+void Pipeline::observe_latency(const std::vector<int64_t>& timestamps) {
   int64_t durable_ms = now_ms();
   const auto& bounds = PipelineProbe::latency_buckets();
   std::fill(latency_buckets_.begin(), latency_buckets_.end(), 0);
@@ -220,11 +286,13 @@ void Pipeline::process(MessageBatch& batch) {
     latency_sum_ += seconds;
   }
   probe_.processing_latency.ObserveMultiple(latency_buckets_, latency_sum_);
-  probe_.batch_duration.Observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  probe_.events_consumed.Increment(static_cast<double>(events));
-  stats_.events += events;
-  ++stats_.batches;
+}
+
+void Pipeline::drop_pending_inputs(const std::vector<TopicPartition>& parts) {
+  for (PendingInput& input : pending_inputs_)
+    std::erase_if(input.offsets, [&](const auto& entry) {
+      return std::find(parts.begin(), parts.end(), entry.first) != parts.end();
+    });
 }
 
 void Pipeline::process_input(const rd_kafka_message_t& m, Cursor& cursor) {
@@ -303,28 +371,21 @@ void Pipeline::reject(const rd_kafka_message_t& m, DecodeError error) {
         held_back ? fmt::format(" ({} more with this reason since the last report)", held_back)
                   : std::string());
   }
-  dead_letters_.send(m, reason, match_.detail());
-  ++dead_letters_in_batch_;
+  dead_letters_.send(m, reason, match_.detail());  // awaited through queue_input
 }
 
 void Pipeline::finish_batch() {
-  // Stage 1's writes first: an input offset is stored only when its matches and dead
-  // letters are in Kafka.
+  // Dead letters of unreadable match records first: a repartition offset is stored only
+  // when its dead letter is in Kafka.
   std::string error;
   if (dead_letters_in_batch_ > 0) {
-    uint64_t before = dead_letters_.acknowledged();
     if (!dead_letters_.wait(config_.kafka.flush_timeout, error)) {
       partitions_->discard();
       throw std::runtime_error("dead-letter " + error + "; stopping without committing this batch");
     }
-    probe_.dead_letters.Increment(static_cast<double>(dead_letters_.acknowledged() - before));
     dead_letters_in_batch_ = 0;
   }
-  if (repartition_.pending() > 0 && !repartition_.wait(config_.kafka.flush_timeout, error)) {
-    partitions_->discard();
-    throw std::runtime_error("repartition " + error + "; stopping without committing this batch");
-  }
-  // Stage 2: changelog, then the stores; durable now: deliver the alerts.
+  // Changelog, then the stores; durable now: deliver the alerts.
   for (const auto& [p, entry] : partitions_->commit()) {
     if (entry.to_topic) publisher_.publish(p, entry);
     submit_channels(p, entry);
@@ -333,7 +394,7 @@ void Pipeline::finish_batch() {
   new_alert_lines_.clear();
   std::vector<std::pair<TopicPartition, int64_t>> offsets;
   for (auto& c : cursors_) {
-    if (c.last < 0) continue;
+    if (c.last < 0 || c.topic != repartition_topic_) continue;
     offsets.push_back({TopicPartition{c.topic, c.partition}, c.last + 1});
     c.last = -1;
   }
@@ -531,6 +592,17 @@ void Pipeline::on_assigned(const std::vector<TopicPartition>& parts) {
 void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
   probe_.partitions_revoked.Increment(static_cast<double>(parts.size()));
   spdlog::info("{}: {}", lost ? "lost (not committed)" : "revoked (committed)", describe(parts));
+  if (lost) {
+    drop_pending_inputs(parts);  // their records are the next owner's to read again
+  } else if (fatal_.empty()) {
+    try {
+      store_acknowledged_inputs(true);  // committed with the hand-over
+    } catch (const std::exception& e) {
+      // Not thrown through librdkafka's C frames: run() stops with it.
+      fatal_ = e.what();
+      request_stop();
+    }
+  }
   bool state = std::any_of(parts.begin(), parts.end(),
                            [&](const TopicPartition& p) { return p.topic == repartition_topic_; });
   if (state && !lost && fatal_.empty()) {

@@ -9,18 +9,20 @@
 // state, whichever pod read its event. State partitions are restored from their changelog
 // when assigned (StatePartitions).
 //
-// Each poll batch is made durable as one unit, in this order:
+// Each poll batch goes through these steps:
 //   1. input records are decoded and matched; invalid ones go to the dead-letter topic,
 //      matches to the repartition topic; repartition records are applied to their state
 //      partition, unless already applied (see StateTask);
 //   2. each state partition's time advances (stream time, or while the consumer is caught
 //      up, the wall clock): due timers fire flatline and spike-down alerts, expire groups;
-//   3. dead letters and repartitioned matches are awaited (acknowledged by Kafka);
-//   4. state, outbox and applied offsets go to the changelog, are awaited, then committed
+//   3. state, outbox and applied offsets go to the changelog, are awaited, then committed
 //      to each partition's store with the changelog offset reached;
-//   5. the new alerts are produced (removed from the outbox once acknowledged);
-//   6. the batch's offsets are stored, to be committed on the timer, on revoke or on stop.
-// With no records, steps 2 and 4-5 still run every second, so a flatline fires on time.
+//   4. the new alerts are produced (removed from the outbox once acknowledged);
+//   5. the batch's repartition offsets are stored; its input offsets are stored later, once
+//      Kafka acknowledged the batch's dead letters and repartitioned matches (the next
+//      batches are read meanwhile; at most kMaxPendingInputBatches wait, and all of them
+//      on revoke and on stop). Stored offsets are committed on the timer, on revoke, on stop.
+// With no records, steps 2-4 still run every second, so a flatline fires on time.
 // So an input offset is committed only after its matches are in the repartition topic,
 // and a repartition offset only after its effects are in the changelog and the store:
 // at-least-once processing, and each match is applied to its state at most once, so
@@ -31,6 +33,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -108,6 +111,17 @@ class Pipeline : private ConsumerListener {
     std::string topic;
     int64_t last;  // last offset seen in the current batch, -1 when none
   };
+  // Input records read and processed whose matches and dead letters Kafka has not
+  // acknowledged yet. Their offsets are stored once it has, while later batches are read:
+  // waiting for every batch's acknowledgements before reading on would cost a round trip
+  // to the brokers per batch.
+  struct PendingInput {
+    uint64_t repartition_through;  // AckedWriter sequence numbers to be acknowledged
+    uint64_t dead_letters_through;
+    std::vector<std::pair<TopicPartition, int64_t>> offsets;  // next offsets to store
+    std::vector<int64_t> timestamps;  // of its events, for the processing latency
+    std::chrono::steady_clock::time_point read_at;
+  };
   struct Clock {  // per state partition: when its stream time last moved
     int64_t stream_seen = 0;
     std::chrono::steady_clock::time_point moved_at{};
@@ -125,7 +139,16 @@ class Pipeline : private ConsumerListener {
   void reject(const rd_kafka_message_t& m, DecodeError error);
   Cursor& cursor_for(const rd_kafka_message_t& m);
   void periodic(bool force);
+  // The state side of a batch: changelog, stores, alerts, repartition offsets.
   void finish_batch();
+  // The input side: queues the batch's input offsets behind its acknowledgements.
+  void queue_input(std::vector<int64_t> timestamps);
+  // Stores the offsets of pending inputs whose writes are acknowledged, in order. Waits
+  // (up to kafka.flush_timeout) when `all`, or when too many batches are pending; throws
+  // when a write failed or was not acknowledged in time.
+  void store_acknowledged_inputs(bool all);
+  void observe_latency(const std::vector<int64_t>& timestamps);
+  void drop_pending_inputs(const std::vector<TopicPartition>& parts);
   void resend_pending();
   // A partition just opened: its outbox's alerts that are not on the alerts topic yet.
   void resend_unsent(int32_t partition);
@@ -178,7 +201,9 @@ class Pipeline : private ConsumerListener {
   std::vector<std::string> new_alert_lines_;
   std::vector<double> latency_buckets_;
   double latency_sum_ = 0;
-  uint64_t dead_letters_in_batch_ = 0;
+  uint64_t dead_letters_in_batch_ = 0;  // from the state side, awaited by finish_batch
+  uint64_t dead_letters_reported_ = 0;
+  std::deque<PendingInput> pending_inputs_;
   std::vector<LogRateLimiter> invalid_log_limiters_;
   LogRateLimiter bad_match_log_limiter_;
   std::chrono::steady_clock::time_point last_periodic_{};

@@ -7,13 +7,16 @@ namespace klaxon {
 void AckedWriter::send(std::string_view key, std::string_view value,
                        const std::vector<Header>& headers, int32_t partition) {
   ++pending_;
+  uint64_t sequence = ++sent_;
+  acked_after_.push_back(false);
   std::string error;
   bool queued = producer_.produce(
       topic_, key, value, headers,
-      [this](const KafkaProducer::Delivery& d) {
+      [this, sequence](const KafkaProducer::Delivery& d) {
         --pending_;
         if (d.ok) {
           ++acknowledged_;
+          mark_acked(sequence);
           int64_t& last = last_offsets_.try_emplace(d.partition, -1).first->second;
           last = std::max(last, d.offset);
         } else if (first_error_.empty()) {
@@ -25,6 +28,21 @@ void AckedWriter::send(std::string_view key, std::string_view value,
     --pending_;
     if (first_error_.empty()) first_error_ = error;
   }
+}
+
+void AckedWriter::mark_acked(uint64_t sequence) {
+  acked_after_[sequence - acked_through_ - 1] = true;
+  while (!acked_after_.empty() && acked_after_.front()) {
+    acked_after_.pop_front();
+    ++acked_through_;
+  }
+}
+
+bool AckedWriter::take_error(std::string& error) {
+  if (first_error_.empty()) return false;
+  error = "topic " + topic_ + ": " + first_error_;
+  first_error_.clear();
+  return true;
 }
 
 bool AckedWriter::wait(std::chrono::milliseconds timeout, std::string& error) {

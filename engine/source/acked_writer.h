@@ -1,12 +1,15 @@
-// AckedWriter: produces to one topic and waits until Kafka acknowledged everything sent.
+// AckedWriter: produces to one topic and tells when Kafka acknowledged what was sent.
 // The pipeline stores an input offset only after what the record caused (dead letters,
 // repartitioned matches, changelog entries) is acknowledged: that is the at-least-once
-// contract, so writes that must precede a commit go through here.
+// contract, so writes that must precede a commit go through here. Either wait() for all,
+// or note sent() after a batch and store its offsets once acked_through() reaches it
+// (the pipeline does that, so it reads the next batch while Kafka acknowledges this one).
 // Thread: the pipeline thread; delivery callbacks run there too (inside producer.poll()).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <string_view>
@@ -30,6 +33,14 @@ class AckedWriter {
   // failed or was not acknowledged within `timeout`; the error is then cleared.
   bool wait(std::chrono::milliseconds timeout, std::string& error);
 
+  // Messages are numbered 1, 2, ... in send order: sent() is the last number given out;
+  // acked_through() the highest n such that messages 1..n are all acknowledged (acks come
+  // in order per partition, not across partitions).
+  uint64_t sent() const { return sent_; }
+  uint64_t acked_through() const { return acked_through_; }
+  // Takes the first error (a failed or unqueueable message) without waiting; false if none.
+  bool take_error(std::string& error);
+
   uint64_t acknowledged() const { return acknowledged_; }
   uint64_t pending() const { return pending_; }
   // Offset of the newest acknowledged message of `partition`, or -1.
@@ -41,8 +52,13 @@ class AckedWriter {
   std::string topic_;
   uint64_t pending_ = 0;
   uint64_t acknowledged_ = 0;
+  uint64_t sent_ = 0;
+  uint64_t acked_through_ = 0;
+  std::deque<bool> acked_after_;  // for messages acked_through_ + 1 ... sent_
   std::string first_error_;
   std::map<int32_t, int64_t> last_offsets_;
+
+  void mark_acked(uint64_t sequence);
 };
 
 }  // namespace klaxon

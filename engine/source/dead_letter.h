@@ -32,6 +32,10 @@ class DeadLetterWriter {
   bool wait(std::chrono::milliseconds timeout, std::string& error) {
     return writer_.wait(timeout, error);
   }
+  // See AckedWriter.
+  uint64_t sent() const { return writer_.sent(); }
+  uint64_t acked_through() const { return writer_.acked_through(); }
+  bool take_error(std::string& error) { return writer_.take_error(error); }
   uint64_t acknowledged() const { return writer_.acknowledged(); }
   uint64_t pending() const { return writer_.pending(); }
   const std::string& topic() const { return writer_.topic(); }
