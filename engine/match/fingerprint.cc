@@ -284,25 +284,29 @@ Fingerprint fingerprint(std::string_view message, size_t max_frames) {
     }
   }
 
-  std::vector<std::string> frames;
+  // Frames are normalised only until max_frames non-framework ones are found: a trace
+  // has up to hundreds, and normalising is most of the cost of a fingerprint.
+  std::vector<std::string> first_frames;  // the fallback when all are framework frames
+  bool any_frame = false;
   size_t from = header == std::string_view::npos ? 1 : header + 1;
   for (size_t i = from; i < lines.size(); ++i) {
     if (!chain_prefix(lines[i]).empty()) break;
     std::string_view name = frame_name(lines[i]);
-    if (!name.empty()) frames.push_back(normalize_frame(name));
+    if (name.empty()) continue;
+    any_frame = true;
+    std::string frame = normalize_frame(name);
+    if (first_frames.size() < max_frames) first_frames.push_back(frame);
+    if (!is_framework(frame) && fp.top_frames.size() < max_frames) {
+      fp.top_frames.push_back(std::move(frame));
+      if (fp.top_frames.size() == max_frames) break;
+    }
   }
 
-  if (fp.exception_class.empty() && frames.empty()) {
+  if (fp.exception_class.empty() && !any_frame) {
     fp.hash = hex64(fnv1a64(normalize_line(lines[0])));
     return fp;
   }
-
-  for (const auto& f : frames) {
-    if (fp.top_frames.size() >= max_frames) break;
-    if (!is_framework(f)) fp.top_frames.push_back(f);
-  }
-  if (fp.top_frames.empty())
-    for (size_t i = 0; i < frames.size() && i < max_frames; ++i) fp.top_frames.push_back(frames[i]);
+  if (fp.top_frames.empty()) fp.top_frames = std::move(first_frames);
 
   uint64_t h = fnv1a64(fp.exception_class);
   h = fnv1a64("\n", h);
