@@ -6,7 +6,7 @@ group="${1:-build}"
 build_pkgs=(g++ cmake make pkg-config
   librdkafka-dev librocksdb-dev libsimdjson-dev libhyperscan-dev prometheus-cpp-dev
   libspdlog-dev libyaml-cpp-dev libcli11-dev libcurl4-openssl-dev zlib1g-dev libgtest-dev libgmock-dev)
-test_pkgs=(kcat python3 python3-jsonschema python3-yaml python3-aiosmtpd prometheus-alertmanager
+test_pkgs=(kcat python3 python3-jsonschema python3-yaml python3-aiosmtpd prometheus-alertmanager valgrind
   prometheus)
 bench_pkgs=(kcat python3-confluent-kafka libbenchmark-dev valgrind)
 case "$group" in
