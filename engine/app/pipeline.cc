@@ -23,6 +23,10 @@ constexpr auto kIdleAdvanceInterval = std::chrono::seconds(1);
 constexpr size_t kMaxPendingInputBatches = 8;
 // How long a poll may block while input offsets wait for acknowledgements.
 constexpr auto kPendingPollTimeout = std::chrono::milliseconds(2);
+// While the consumer is behind, state changes without a new alert are committed at most
+// this often, not per poll batch: each commit waits for the changelog and fsyncs the
+// stores. New alerts are committed (and sent) at once; caught up, every batch commits.
+constexpr auto kStateCommitInterval = std::chrono::milliseconds(100);
 
 RuleRunnerOptions rule_runner_options(const Config& config) {
   RuleRunnerOptions o;
@@ -112,6 +116,7 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
       StateTask::Listener{
           [this](const Rule& rule, const Alert& alert) {
             ++alerts_per_rule_[rules_->index_of(rule)];
+            alerts_uncommitted_ = true;
             if (config_.alert.log_alerts) new_alert_lines_.push_back(to_log_line(alert));
           },
           [this](const Rule& rule) { ++suppressed_per_rule_[rules_->index_of(rule)]; }});
@@ -168,6 +173,7 @@ void Pipeline::run() {
   // in flight, then commit. Deliveries to channels still queued stay in the outbox for the
   // next start.
   store_acknowledged_inputs(true);
+  finish_batch();  // state changes not committed yet, and their repartition offsets
   collect_deliveries();
   if (!producer_.flush(config_.kafka.flush_timeout))
     spdlog::warn("{} messages still unacknowledged at shutdown; alerts stay in the outbox",
@@ -215,8 +221,11 @@ void Pipeline::process(MessageBatch& batch) {
     timestamps.push_back(rd_kafka_message_timestamp(m, &type));
     process_input(*m, c);
   }
-  advance_time(consumer_->caught_up());
-  finish_batch();
+  bool caught_up = consumer_->caught_up();
+  advance_time(caught_up);
+  if (caught_up || alerts_uncommitted_ || dead_letters_in_batch_ > 0 ||
+      std::chrono::steady_clock::now() - last_state_commit_ >= kStateCommitInterval)
+    finish_batch();
   queue_input(std::move(timestamps));
   store_acknowledged_inputs(false);
 
@@ -400,12 +409,15 @@ void Pipeline::finish_batch() {
   }
   consumer_->store_offsets(offsets);
   publish_counters();
+  alerts_uncommitted_ = false;
+  last_state_commit_ = std::chrono::steady_clock::now();
 }
 
 void Pipeline::take_newer_rules() {
   if (!newer_rules_) return;
   std::shared_ptr<const Matcher> newer = newer_rules_();
   if (!newer) return;
+  finish_batch();      // state changes are committed under the rules that made them
   publish_counters();  // they count by the old set's rule indices
   size_t before = rules_->matcher->rules().size();
   auto next = std::make_unique<ActiveRules>(newer);
@@ -613,7 +625,7 @@ void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
     collect_deliveries();
     producer_.flush(config_.kafka.flush_timeout);  // dead letters of given-up deliveries
     try {
-      partitions_->commit();
+      finish_batch();  // with the repartition offsets of the state changes it commits
     } catch (const std::exception& e) {
       spdlog::warn("committing state before handing partitions over: {}", e.what());
     }

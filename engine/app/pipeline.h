@@ -16,7 +16,9 @@
 //   2. each state partition's time advances (stream time, or while the consumer is caught
 //      up, the wall clock): due timers fire flatline and spike-down alerts, expire groups;
 //   3. state, outbox and applied offsets go to the changelog, are awaited, then committed
-//      to each partition's store with the changelog offset reached;
+//      to each partition's store with the changelog offset reached: at once when alerts
+//      fired or the consumer is caught up, else at most every kStateCommitInterval (the
+//      changes of several batches then go in one commit);
 //   4. the new alerts are produced (removed from the outbox once acknowledged);
 //   5. the batch's repartition offsets are stored; its input offsets are stored later, once
 //      Kafka acknowledged the batch's dead letters and repartitioned matches (the next
@@ -208,6 +210,8 @@ class Pipeline : private ConsumerListener {
   LogRateLimiter bad_match_log_limiter_;
   std::chrono::steady_clock::time_point last_periodic_{};
   std::chrono::steady_clock::time_point last_advance_{};
+  std::chrono::steady_clock::time_point last_state_commit_{};
+  bool alerts_uncommitted_ = false;  // fired since the last state commit
   std::map<int32_t, Clock> clocks_;
 };
 
