@@ -68,7 +68,8 @@ void extract_request_ids(std::string_view message, const std::vector<std::string
       size_t d = static_cast<size_t>(p - begin);
       for (size_t k = 0; k < keys.size(); ++k) {
         const std::string& key = keys[k];
-        if (key.empty() || key.size() > d || message.compare(d - key.size(), key.size(), key) != 0)
+        if (key.empty() || key.size() > d || message[d - 1] != key.back() ||
+            message.compare(d - key.size(), key.size(), key) != 0)
           continue;
         size_t at = d - key.size();
         if ((at == 0 || !is_ident(message[at - 1])) && is_identifier(key)) found.push_back({k, at});
