@@ -414,25 +414,41 @@ void Pipeline::finish_batch() {
 }
 
 void Pipeline::take_newer_rules() {
-  if (!newer_rules_) return;
-  std::shared_ptr<const Matcher> newer = newer_rules_();
-  if (!newer) return;
-  finish_batch();      // state changes are committed under the rules that made them
+  if (!preparing_rules_.valid()) {
+    if (!newer_rules_) return;
+    std::shared_ptr<const Matcher> newer = newer_rules_();
+    if (!newer) return;
+    // Indexing thousands of rules and resolving their labelled counters takes tens of ms:
+    // done on another thread while batches go on with the current set.
+    preparing_rules_ = std::async(std::launch::async, [&probe = probe_, newer] {
+      PreparedRules p;
+      p.rules = std::make_unique<ActiveRules>(newer);
+      for (const auto& r : newer->rules()) p.names.push_back(r.name);
+      p.counters = probe.resolve_rules(p.names);
+      return p;
+    });
+    return;
+  }
+  if (preparing_rules_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+  PreparedRules next = preparing_rules_.get();
+  auto started = std::chrono::steady_clock::now();
+  // State changes not committed yet need no commit first: they hold encoded groups and
+  // alerts, no reference to a rule.
   publish_counters();  // they count by the old set's rule indices
   size_t before = rules_->matcher->rules().size();
-  auto next = std::make_unique<ActiveRules>(newer);
-  partitions_->use_rules(&next->by_state_id);
-  match_.use_rules(std::move(newer));
-  rules_ = std::move(next);
-  std::vector<std::string> names;
-  for (const auto& r : rules_->matcher->rules()) names.push_back(r.name);
-  probe_.set_rules(names);
+  partitions_->use_rules(&next.rules->by_state_id);
+  match_.use_rules(next.rules->matcher);
+  rules_ = std::move(next.rules);
+  const std::vector<std::string>& names = next.names;
+  probe_.use_rules(std::move(next.counters));
   alerts_per_rule_.assign(names.size(), 0);
   suppressed_per_rule_.assign(names.size(), 0);
+  double paused = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  probe_.rules_swap.Observe(paused);
   spdlog::info(
-      "rules reloaded: {} rules, {} patterns (were {} rules); state kept for rules "
-      "whose name, type and grouping did not change",
-      names.size(), rules_->matcher->pattern_count(), before);
+      "rules reloaded: {} rules, {} patterns (were {} rules), consuming paused {:.1f} ms; "
+      "state kept for rules whose name, type and grouping did not change",
+      names.size(), rules_->matcher->pattern_count(), before, paused * 1000);
 }
 
 void Pipeline::publish_counters() {

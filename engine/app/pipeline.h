@@ -37,6 +37,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -213,6 +214,14 @@ class Pipeline : private ConsumerListener {
   std::chrono::steady_clock::time_point last_state_commit_{};
   bool alerts_uncommitted_ = false;  // fired since the last state commit
   std::map<int32_t, Clock> clocks_;
+  // A reloaded rule set being indexed off this thread (its per-rule metrics resolved);
+  // taken between two batches once ready. Last member: destroyed (awaited) first.
+  struct PreparedRules {
+    std::unique_ptr<ActiveRules> rules;
+    std::vector<std::string> names;
+    PipelineProbe::RuleCounters counters;
+  };
+  std::future<PreparedRules> preparing_rules_;
 };
 
 // The consumer's options from the config's kafka section, for group `group_id` (klaxon run

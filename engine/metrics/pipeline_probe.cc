@@ -41,6 +41,11 @@ PipelineProbe::PipelineProbe(Registry& r)
                          .Help("One poll, process and commit cycle")
                          .Register(r)
                          .Add({}, latency_buckets())),
+      rules_swap(BuildHistogram()
+                     .Name("klaxon_rules_swap_seconds")
+                     .Help("Pause of the consuming thread to take a reloaded rule set")
+                     .Register(r)
+                     .Add({}, latency_buckets())),
       matches_family_(
           BuildCounter().Name("klaxon_rule_matches_total").Help("Matches by rule").Register(r)),
       emitted_family_(BuildCounter()
@@ -53,15 +58,25 @@ PipelineProbe::PipelineProbe(Registry& r)
                              .Register(r)) {}
 
 void PipelineProbe::set_rules(const std::vector<std::string>& rule_names) {
-  rule_matches.clear();
-  alerts_emitted.clear();
-  alerts_suppressed.clear();
+  use_rules(resolve_rules(rule_names));
+}
+
+PipelineProbe::RuleCounters PipelineProbe::resolve_rules(
+    const std::vector<std::string>& rule_names) {
+  RuleCounters c;
   for (const auto& name : rule_names) {
-    rule_matches.push_back(&matches_family_.Add({{"rule", name}}));
-    alerts_emitted.push_back(&emitted_family_.Add({{"rule", name}}));
-    alerts_suppressed.push_back(&suppressed_family_.Add({{"rule", name}}));
+    c.matches.push_back(&matches_family_.Add({{"rule", name}}));
+    c.emitted.push_back(&emitted_family_.Add({{"rule", name}}));
+    c.suppressed.push_back(&suppressed_family_.Add({{"rule", name}}));
   }
-  rules_loaded.Set(static_cast<double>(rule_names.size()));
+  return c;
+}
+
+void PipelineProbe::use_rules(RuleCounters counters) {
+  rule_matches = std::move(counters.matches);
+  alerts_emitted = std::move(counters.emitted);
+  alerts_suppressed = std::move(counters.suppressed);
+  rules_loaded.Set(static_cast<double>(rule_matches.size()));
 }
 
 }  // namespace klaxon

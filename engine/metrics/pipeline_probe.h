@@ -31,6 +31,15 @@ class PipelineProbe : public ConsumerProbe {
   // Re-resolves the per-rule counters for the loaded rules (index = rule index).
   void set_rules(const std::vector<std::string>& rule_names);
 
+  // set_rules in two steps, so that a reload resolves its thousands of labelled counters
+  // off the consuming thread: resolve_rules may run on any thread (prometheus-cpp's
+  // families are thread-safe); use_rules then only swaps vectors.
+  struct RuleCounters {
+    std::vector<prometheus::Counter*> matches, emitted, suppressed;
+  };
+  RuleCounters resolve_rules(const std::vector<std::string>& rule_names);
+  void use_rules(RuleCounters counters);
+
   prometheus::Counter& events_replayed;  // redelivered records already applied, skipped
   prometheus::Counter& alerts_delivered;
   prometheus::Counter& alerts_delivery_failed;
@@ -39,6 +48,9 @@ class PipelineProbe : public ConsumerProbe {
   prometheus::Gauge& state_groups;
   prometheus::Histogram& processing_latency;  // Kafka timestamp -> effects durable, seconds
   prometheus::Histogram& batch_duration;      // one poll-process-commit cycle, seconds
+  // The consuming thread's pause to take a newly compiled rule set (state commit and
+  // swap; the compile itself runs on the reloader's thread), seconds.
+  prometheus::Histogram& rules_swap;
 
   std::vector<prometheus::Counter*> rule_matches;
   std::vector<prometheus::Counter*> alerts_emitted;
