@@ -20,10 +20,10 @@
 //      fired or the consumer is caught up, else at most every kStateCommitInterval (the
 //      changes of several batches then go in one commit);
 //   4. the new alerts are produced (removed from the outbox once acknowledged);
-//   5. the batch's repartition offsets are stored; its input offsets are stored later, once
-//      Kafka acknowledged the batch's dead letters and repartitioned matches (the next
-//      batches are read meanwhile; at most kMaxPendingInputBatches wait, and all of them
-//      on revoke and on stop). Stored offsets are committed on the timer, on revoke, on stop.
+//   5. with each state commit, the repartition offsets it covers are stored; a batch's
+//      input offsets are stored once Kafka acknowledged its dead letters and repartitioned
+//      matches (the next batches are read meanwhile; at most kMaxPendingInputBatches wait,
+//      and all of them on revoke and on stop). Stored offsets are committed on the timer, on revoke, on stop.
 // With no records, steps 2-4 still run every second, so a flatline fires on time.
 // So an input offset is committed only after its matches are in the repartition topic,
 // and a repartition offset only after its effects are in the changelog and the store:

@@ -52,9 +52,10 @@ bool is_identifier(std::string_view key) { return std::all_of(key.begin(), key.e
 // Scanning the whole message once per key (several KB for a stack trace, where the keys'
 // first letters are everywhere) was a tenth of the engine's CPU. Every accepted occurrence
 // is followed by '=', ':' or '"', which are rare: those are found with memchr and the keys
-// compared just before them. Only for a key of identifier characters: another key's
-// occurrences may overlap, and the scan per key, which skips overlapping ones, decides.
-// Candidates are then taken in the order of that scan (key, then position).
+// compared just before them. That finds exactly what the scan per key accepts for a key of
+// identifier characters; a key with others (X-Request-ID) can have overlapping occurrences,
+// which the scan per key skips, so such keys keep it. Candidates are then taken in that
+// scan's order (key, then position).
 void extract_request_ids(std::string_view message, const std::vector<std::string>& keys, size_t max,
                          std::vector<std::string>& out) {
   if (out.size() >= max || message.empty()) return;

@@ -105,6 +105,7 @@ TEST(Reload, EditsUnderLoadMissNothingDuplicateNothingAndBadEditsAreRejected) {
   ASSERT_TRUE(wait_metric(run, "klaxon_rules_reload_total", 1, {"result=\"error\""}));
   EXPECT_EQ(metric(run, "klaxon_rules_last_reload_failed"), 1);
   EXPECT_EQ(metric(run, "klaxon_rules_generation"), 2);
+  EXPECT_EQ(metric(run, "klaxon_rules_swap_seconds_count"), 1) << "one swap; none for the bad edit";
 
   producer.join();
   ASSERT_TRUE(run.wait([&](const PipelineStats& s) { return s.events >= kEvents; })) << run.error();
