@@ -63,6 +63,7 @@ KafkaConsumer::KafkaConsumer(ConsumerOptions options, ConsumerListener& listener
       {"client.id", "klaxon"},
   };
   RdKafkaConfPtr conf = make_kafka_conf(base, options_.properties, "kafka.properties");
+  PrefetchLimits limits = prefetch_limits(conf.get());
   rd_kafka_conf_set_opaque(conf.get(), this);
   rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaConsumer::rebalance_cb);
   rd_kafka_conf_set_offset_commit_cb(conf.get(), &KafkaConsumer::commit_cb);
@@ -80,6 +81,8 @@ KafkaConsumer::KafkaConsumer(ConsumerOptions options, ConsumerListener& listener
     rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
   if (auto e = rd_kafka_subscribe(rk, topics.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR)
     throw std::runtime_error(std::string("cannot subscribe: ") + rd_kafka_err2str(e));
+  queue_ = rd_kafka_queue_get_consumer(rk);
+  nudger_ = std::make_unique<FetchNudger>(rk, limits);
 }
 
 KafkaConsumer::~KafkaConsumer() {
@@ -196,9 +199,15 @@ void KafkaConsumer::poll_batch(size_t max, std::chrono::milliseconds timeout, Me
       continue;
     }
     if (!at_end_.empty()) at_end_.erase({rd_kafka_topic_name(m->rkt), m->partition});
+    ++records_read_;
+    bytes_read_ += m->len;
     out.push(m);
   }
   if (!revoked_in_poll_.empty()) out.drop(revoked_in_poll_);
+  if (nudger_ && records_read_ > 0)
+    nudger_->after_poll(rd_kafka_queue_length(queue_),
+                        static_cast<double>(bytes_read_) / static_cast<double>(records_read_),
+                        caught_up());
 }
 
 void KafkaConsumer::store_offsets(
@@ -232,6 +241,9 @@ size_t KafkaConsumer::set_paused(bool paused) {
 void KafkaConsumer::close() {
   if (closed_ || !rk_) return;
   closed_ = true;
+  nudger_.reset();
+  if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
+  queue_ = nullptr;
   commit_sync();
   rd_kafka_consumer_close(rk_.get());
 }

@@ -16,11 +16,13 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "source/fetch_nudger.h"
 #include "source/kafka_conf.h"
 
 namespace klaxon {
@@ -111,6 +113,8 @@ class KafkaConsumer {
   size_t set_paused(bool paused);
 
   std::vector<TopicPartition> assignment();
+  // Times fetching was nudged back on after the prefetch queue filled (see FetchNudger).
+  uint64_t fetch_nudges() const { return nudger_ ? nudger_->nudges() : 0; }
   rd_kafka_t* handle() { return rk_.get(); }
 
  private:
@@ -130,6 +134,9 @@ class KafkaConsumer {
   std::set<std::pair<std::string, int32_t>> revoked_in_poll_;
   std::set<std::pair<std::string, int32_t>> assigned_;
   std::set<std::pair<std::string, int32_t>> at_end_;  // read to the end, nothing since
+  rd_kafka_queue_t* queue_ = nullptr;                 // the consumer queue, for its length
+  uint64_t records_read_ = 0, bytes_read_ = 0;        // for the records' average size
+  std::unique_ptr<FetchNudger> nudger_;               // destroyed before rk_ (declared after it)
 };
 
 }  // namespace klaxon
