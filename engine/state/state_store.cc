@@ -12,9 +12,12 @@
 #include <atomic>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <system_error>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "core/bytes.h"
 #include "state/codec.h"
@@ -79,6 +82,10 @@ struct StateStore::Impl {
   std::unordered_map<std::string, int64_t> staged_offsets;   // offset key -> offset
   mutable std::unordered_map<std::string, int64_t> applied;  // offset key -> committed offset
   uint64_t next_seq = 0;
+  // Sequences of the committed outbox entries. Removed entries leave tombstones until a
+  // compaction; reading from the oldest live one skips those of alerts long delivered.
+  std::set<uint64_t> outbox;
+  std::vector<std::pair<uint64_t, bool>> staged_outbox;  // sequence, added (else removed)
 
   [[noreturn]] void fail_read(std::string_view what, const rocksdb::Status& s) const {
     throw std::runtime_error("state store " + options.dir + ": cannot read " + std::string(what) +
@@ -96,21 +103,23 @@ struct StateStore::Impl {
       throw std::runtime_error("cannot open state directory " + options.dir + ": " + s.ToString());
     db.reset(raw);
     write_options.sync = options.sync;
-    load_next_seq();
+    load_outbox();
     load_group_count();
   }
 
-  // The next outbox sequence follows the newest entry still in the outbox.
-  void load_next_seq() {
+  // The outbox's sequences; the next one follows the newest entry still in the outbox.
+  void load_outbox() {
     std::string end = prefix_end(codec::kOutboxPrefix);
     rocksdb::Slice upper(end);
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
-    it->SeekToLast();
+    outbox.clear();
     uint64_t seq;
-    if (it->Valid() && codec::decode_outbox_key(it->key().ToStringView(), seq)) next_seq = seq + 1;
+    for (it->Seek(codec::kOutboxPrefix); it->Valid(); it->Next())
+      if (codec::decode_outbox_key(it->key().ToStringView(), seq)) outbox.insert(seq);
     if (!it->status().ok()) fail_read("the outbox", it->status());
+    if (!outbox.empty()) next_seq = std::max(next_seq, *outbox.rbegin() + 1);
   }
 
   // The group count is kept under its own key, updated in the batches that add or remove
@@ -156,6 +165,7 @@ struct StateStore::Impl {
     staged_groups.reset();
     staged_ids.clear();
     staged_offsets.clear();
+    staged_outbox.clear();
   }
 };
 
@@ -218,6 +228,7 @@ void StateStore::stage_alert(const OutboxEntry& entry) {
       m.fail_read("the outbox index", s);
     }
     m.staged_ids.emplace(entry.alert_id, seq);
+    m.staged_outbox.emplace_back(seq, true);
   }
   std::string value;
   codec::encode_outbox(entry, value);
@@ -239,7 +250,10 @@ void StateStore::stage_remove_alert(std::string_view alert_id) {
   std::string value;
   if (!get(index, value)) return;
   uint64_t seq;
-  if (codec::decode_fixed64(value, seq)) m.check_write(m.batch.Delete(codec::outbox_key(seq)));
+  if (codec::decode_fixed64(value, seq)) {
+    m.check_write(m.batch.Delete(codec::outbox_key(seq)));
+    m.staged_outbox.emplace_back(seq, false);
+  }
   m.check_write(m.batch.Delete(index));
   m.staged_ids.erase(std::string(alert_id));
 }
@@ -286,6 +300,12 @@ rocksdb::Status StateStore::commit_batch() {
   if (rocksdb::Status s = m.db->Write(m.write_options, m.batch.GetWriteBatch()); !s.ok()) return s;
   if (m.staged_groups) m.groups = *m.staged_groups;
   for (const auto& [key, offset] : m.staged_offsets) m.applied[key] = offset;
+  for (const auto& [seq, added] : m.staged_outbox) {
+    if (added)
+      m.outbox.insert(seq);
+    else
+      m.outbox.erase(seq);
+  }
   m.clear_batch();
   return rocksdb::Status::OK();
 }
@@ -305,14 +325,17 @@ int64_t StateStore::applied_offset(std::string_view stream, int32_t partition) c
   return offset;
 }
 
+size_t StateStore::pending_alert_count() const { return impl_->outbox.size(); }
+
 std::vector<OutboxEntry> StateStore::pending_alerts() const {
+  std::vector<OutboxEntry> out;
+  if (impl_->outbox.empty()) return out;
   std::string end = prefix_end(codec::kOutboxPrefix);
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro));
-  std::vector<OutboxEntry> out;
-  for (it->Seek(codec::kOutboxPrefix); it->Valid(); it->Next()) {
+  for (it->Seek(codec::outbox_key(*impl_->outbox.begin())); it->Valid(); it->Next()) {
     OutboxEntry entry;
     if (codec::decode_outbox(it->value().ToStringView(), entry)) out.push_back(std::move(entry));
   }
@@ -349,7 +372,7 @@ rocksdb::Status StateStore::restore(const std::vector<Change>& changes, std::str
   if (rocksdb::Status s = batch.Put(codec::kCheckpointKey, value); !s.ok()) return s;
   if (rocksdb::Status s = m.db->Write(m.write_options, &batch); !s.ok()) return s;
   m.applied.clear();
-  m.load_next_seq();
+  m.load_outbox();
   m.load_group_count();
   return rocksdb::Status::OK();
 }

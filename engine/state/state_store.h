@@ -110,6 +110,8 @@ class StateStore {
 
   // Committed outbox entries, oldest first.
   std::vector<OutboxEntry> pending_alerts() const;
+  // How many there are (kept in memory: no read).
+  size_t pending_alert_count() const;
 
   // The committed checkpoint: false when there is none.
   bool checkpoint(std::string& changelog, int64_t& offset) const;

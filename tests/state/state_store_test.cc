@@ -337,6 +337,32 @@ TEST_F(StateStoreTest, OutboxKeepsOrderAcrossReopenAndRemovesById) {
   EXPECT_THAT(ids_of(store->pending_alerts()), ElementsAre("zeta", "mu", "beta", "new"));
 }
 
+// The count is kept in memory (the engine reads it every few seconds); it must agree with
+// the outbox through re-staging, removal and re-staging in one batch, discards and reopens.
+TEST_F(StateStoreTest, PendingAlertCountFollowsTheOutbox) {
+  {
+    auto store = open();
+    for (const char* id : {"a", "b", "c"}) store->stage_alert(entry(id));
+    EXPECT_EQ(store->pending_alert_count(), 0u) << "staged only";
+    commit_ok(*store);
+    EXPECT_EQ(store->pending_alert_count(), 3u);
+    store->stage_alert(entry("b"));  // already there: keeps its place
+    store->stage_remove_alert("a");
+    store->stage_alert(entry("d"));
+    store->discard_batch();
+    EXPECT_EQ(store->pending_alert_count(), 3u) << "discarded";
+    store->stage_remove_alert("a");
+    store->stage_alert(entry("a"));  // removed and staged again in one batch: still there
+    store->stage_remove_alert("c");
+    commit_ok(*store);
+    EXPECT_EQ(store->pending_alert_count(), 2u);
+    EXPECT_THAT(ids_of(store->pending_alerts()), ElementsAre("a", "b"));
+  }
+  auto store = open();
+  EXPECT_EQ(store->pending_alert_count(), 2u);
+  EXPECT_THAT(ids_of(store->pending_alerts()), ElementsAre("a", "b"));
+}
+
 TEST_F(StateStoreTest, NewAlertsAfterReopenComeAfterOldOnes) {
   {
     auto store = open();
