@@ -100,7 +100,7 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
   StatePartitionsOptions so;
   so.state_dir = config.state.dir;
   so.group = config.kafka.group_id;
-  so.sync = config.state.sync;
+  so.sync = config.state.fsync();
   so.changelog = config.state.changelog;
   so.changelog_topic = changelog_topic(config.kafka.group_id);
   so.cluster_id = cluster_id_.empty() ? "unknown-cluster" : cluster_id_;
@@ -158,10 +158,12 @@ void Pipeline::run() {
     take_newer_rules();
     if (!batch.empty()) {
       process(batch);
-    } else if (std::chrono::steady_clock::now() - last_advance_ >= kIdleAdvanceInterval ||
+    } else if (state_uncommitted_ ||
+               std::chrono::steady_clock::now() - last_advance_ >= kIdleAdvanceInterval ||
                partitions_->has_deliveries()) {
-      // Also when alerts were acknowledged: their removal from the outbox is committed
-      // promptly, so a crash soon after does not send them again.
+      // Nothing to read: changes deferred under a backlog are committed now, not a second
+      // later. Also when alerts were acknowledged: their removal from the outbox is
+      // committed promptly, so a crash soon after does not send them again.
       advance_time(consumer_->caught_up());
       finish_batch();
     }
@@ -226,6 +228,8 @@ void Pipeline::process(MessageBatch& batch) {
   if (caught_up || alerts_uncommitted_ || dead_letters_in_batch_ > 0 ||
       std::chrono::steady_clock::now() - last_state_commit_ >= kStateCommitInterval)
     finish_batch();
+  else
+    state_uncommitted_ = true;
   queue_input(std::move(timestamps));
   store_acknowledged_inputs(false);
 
@@ -410,6 +414,7 @@ void Pipeline::finish_batch() {
   consumer_->store_offsets(offsets);
   publish_counters();
   alerts_uncommitted_ = false;
+  state_uncommitted_ = false;
   last_state_commit_ = std::chrono::steady_clock::now();
 }
 
@@ -590,7 +595,7 @@ void Pipeline::periodic(bool force) {
   last_periodic_ = now;
   size_t pending = 0;
   for (int32_t p : partitions_->owned())
-    pending += partitions_->task(p)->store().pending_alerts().size();
+    pending += partitions_->task(p)->store().pending_alert_count();
   if (!force) resend_pending();  // alerts whose delivery failed
   probe_.outbox_pending.Set(static_cast<double>(pending));
   probe_.state_groups.Set(static_cast<double>(partitions_->groups()));

@@ -23,7 +23,8 @@
 //   5. with each state commit, the repartition offsets it covers are stored; a batch's
 //      input offsets are stored once Kafka acknowledged its dead letters and repartitioned
 //      matches (the next batches are read meanwhile; at most kMaxPendingInputBatches wait,
-//      and all of them on revoke and on stop). Stored offsets are committed on the timer, on revoke, on stop.
+//      and all of them on revoke and on stop). Stored offsets are committed on the timer, on
+//      revoke, on stop.
 // With no records, steps 2-4 still run every second, so a flatline fires on time.
 // So an input offset is committed only after its matches are in the repartition topic,
 // and a repartition offset only after its effects are in the changelog and the store:
@@ -213,6 +214,7 @@ class Pipeline : private ConsumerListener {
   std::chrono::steady_clock::time_point last_advance_{};
   std::chrono::steady_clock::time_point last_state_commit_{};
   bool alerts_uncommitted_ = false;  // fired since the last state commit
+  bool state_uncommitted_ = false;   // batches processed since the last state commit
   std::map<int32_t, Clock> clocks_;
   // A reloaded rule set being indexed off this thread (its per-rule metrics resolved);
   // taken between two batches once ready. Last member: destroyed (awaited) first.

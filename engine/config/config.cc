@@ -106,7 +106,7 @@ Config parse_config(const std::string& text, const std::string& file) {
                     {"dir", "sync", "grace_period", "changelog", "create_topics",
                      "topic_replication", "memory_mb"})) {
       r.get(s, "dir", "state", c.state.dir);
-      r.get(s, "sync", "state", c.state.sync);
+      if (bool sync; r.get(s, "sync", "state", sync)) c.state.sync = sync;
       r.get(s, "grace_period", "state", c.state.grace_period);
       r.get(s, "changelog", "state", c.state.changelog);
       r.get(s, "create_topics", "state", c.state.create_topics);

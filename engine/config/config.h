@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,7 +51,12 @@ struct RulesConfig {
 
 struct StateConfig {
   std::string dir = "/var/lib/klaxon/state";
-  bool sync = true;  // fsync each batch's write: survives a machine crash, not only a process crash
+  // fsync each state commit, so the local store survives a machine crash. Unset: only
+  // without a changelog. With one, every commit is acknowledged by Kafka before it is
+  // written locally, and a store that lost its unsynced tail in a machine crash restores
+  // that tail from the changelog from its checkpoint (as Kafka Streams does).
+  std::optional<bool> sync;
+  bool fsync() const { return sync.value_or(!changelog); }
   // How late (event time) a match may arrive and still count in its window; also how long
   // the wall clock waits behind real time before a quiet window is closed.
   milliseconds grace_period{30000};

@@ -49,9 +49,18 @@ log: {level: debug}
   EXPECT_EQ(c.kafka.commit_interval.count(), 2000);
   EXPECT_EQ(c.kafka.session_timeout.count(), 15000);
   EXPECT_EQ(c.kafka.properties.at("security.protocol"), "SASL_SSL");
-  EXPECT_FALSE(c.state.sync);
+  EXPECT_FALSE(c.state.fsync());
   EXPECT_EQ(c.alert.stack_trace_lines, 20);
   EXPECT_EQ(c.log.level, "debug");
+}
+
+// The changelog, acknowledged before each local commit, restores what an unsynced store
+// loses in a machine crash; without it, only an fsync keeps that state.
+TEST(Config, StateIsFsyncedWhenNoChangelogCoversIt) {
+  EXPECT_FALSE(parse_config("", "k.yaml").state.fsync());
+  EXPECT_TRUE(parse_config("state: {changelog: false}\n", "k.yaml").state.fsync());
+  EXPECT_TRUE(parse_config("state: {sync: true}\n", "k.yaml").state.fsync());
+  EXPECT_FALSE(parse_config("state: {changelog: false, sync: false}\n", "k.yaml").state.fsync());
 }
 
 TEST(Config, UnknownKeyNamesFileLineAndKey) {
