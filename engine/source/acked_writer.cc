@@ -47,8 +47,10 @@ bool AckedWriter::take_error(std::string& error) {
 
 bool AckedWriter::wait(std::chrono::milliseconds timeout, std::string& error) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Flushing sends what the producer holds at once instead of after linger.ms: whoever
+  // waits here (a state commit, its alerts behind it) would otherwise wait that long too.
   while (pending_ > 0 && std::chrono::steady_clock::now() < deadline)
-    producer_.poll(std::chrono::milliseconds(1));
+    producer_.flush(std::chrono::milliseconds(1));
   if (pending_ > 0 && first_error_.empty())
     first_error_ = "not acknowledged within " + std::to_string(timeout.count()) + " ms";
   if (first_error_.empty()) return true;

@@ -61,5 +61,23 @@ TEST(AckedWriter, AMessageThatCannotBeQueuedIsAnErrorAndHoldsTheAcknowledgedPref
   EXPECT_FALSE(writer.take_error(error));  // taken
 }
 
+// A state commit waits here for its changelog records, and its alerts wait behind it: the
+// wait sends them at once rather than after the producer's linger.
+TEST(AckedWriter, WaitDoesNotSitOutTheProducersLinger) {
+  MockCluster cluster(1);
+  cluster.create_topic("t", 1, 1);
+  KafkaProducer producer(
+      ProducerOptions{cluster.bootstrap_servers(), {}, std::chrono::milliseconds(2000), true});
+  AckedWriter writer(producer, "t");
+  std::string error;
+  writer.send("warm-up", "v", {}, 0);  // metadata and connection
+  ASSERT_TRUE(writer.wait(std::chrono::seconds(10), error)) << error;
+  auto started = std::chrono::steady_clock::now();
+  writer.send("k", "v", {}, 0);
+  ASSERT_TRUE(writer.wait(std::chrono::seconds(10), error)) << error;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1000));
+  EXPECT_EQ(writer.acked_through(), 2u);
+}
+
 }  // namespace
 }  // namespace klaxon
