@@ -81,8 +81,8 @@ KafkaConsumer::KafkaConsumer(ConsumerOptions options, ConsumerListener& listener
     rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
   if (auto e = rd_kafka_subscribe(rk, topics.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR)
     throw std::runtime_error(std::string("cannot subscribe: ") + rd_kafka_err2str(e));
-  queue_ = rd_kafka_queue_get_consumer(rk);
   nudger_ = std::make_unique<FetchNudger>(rk, limits);
+  queue_ = rd_kafka_queue_get_consumer(rk);  // last: a reference held blocks rd_kafka_destroy
 }
 
 KafkaConsumer::~KafkaConsumer() {
