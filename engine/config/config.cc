@@ -106,7 +106,10 @@ Config parse_config(const std::string& text, const std::string& file) {
                     {"dir", "sync", "grace_period", "changelog", "create_topics",
                      "topic_replication", "memory_mb"})) {
       r.get(s, "dir", "state", c.state.dir);
-      if (bool sync; r.get(s, "sync", "state", sync)) c.state.sync = sync;
+      if (YAML::Node n = s["sync"]; n.IsDefined() && !n.IsNull()) {  // unset: see fsync()
+        bool sync = true;
+        if (r.get(s, "sync", "state", sync)) c.state.sync = sync;
+      }
       r.get(s, "grace_period", "state", c.state.grace_period);
       r.get(s, "changelog", "state", c.state.changelog);
       r.get(s, "create_topics", "state", c.state.create_topics);
