@@ -24,7 +24,7 @@ constexpr size_t kMaxPendingInputBatches = 8;
 // How long a poll may block while input offsets wait for acknowledgements.
 constexpr auto kPendingPollTimeout = std::chrono::milliseconds(2);
 // While the consumer is behind, state changes without a new alert are committed at most
-// this often, not per poll batch: each commit waits for the changelog and fsyncs the
+// this often, not per poll batch: each commit waits for the changelog and writes the
 // stores. New alerts are committed (and sent) at once; caught up, every batch commits.
 constexpr auto kStateCommitInterval = std::chrono::milliseconds(100);
 

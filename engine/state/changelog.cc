@@ -55,7 +55,8 @@ RestoreProgress restore_store(StateStore& store, const RestoreOptions& options,
   // checkpoint is still in the log. Else it is dropped and the whole log replayed.
   bool usable = ours && checkpoint + 1 >= w.low && checkpoint < w.high;
   if (!usable) {
-    bool blank = !has_checkpoint && store.estimated_groups() == 0 && store.pending_alert_count() == 0;
+    bool blank =
+        !has_checkpoint && store.estimated_groups() == 0 && store.pending_alert_count() == 0;
     if (!blank) {
       store.wipe();
       p.wiped = true;
