@@ -210,48 +210,54 @@ std::shared_ptr<const Matcher> Matcher::compile(RuleSet rules) {
         m->field_regex_[i][c] = compile_field_regex(all[i], index_in_file.at(&all[i]), c, problems);
   }
 
-  // Message patterns: one database, ids assigned rule by rule, match before exclude.
-  bool all_literal = true;
-  for (const auto& r : all) {
-    for (const auto& p : r.match) all_literal = all_literal && p.literal;
-    for (const auto& p : r.exclude) all_literal = all_literal && p.literal;
-  }
-  PatternList list;
+  // Message pattern ids, assigned rule by rule, match before exclude.
   m->ranges_.reserve(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
-    bool som = all[i].group_by == GroupBy::match_text;
     PatternRange r;
-    r.first = static_cast<uint32_t>(list.size());
-    for (const auto& p : all[i].match) {
-      list.add(p, static_cast<unsigned int>(list.size()), som, all_literal);
-      m->pattern_rule_.push_back(static_cast<uint32_t>(i));
-      m->pattern_exclude_.push_back(0);
-    }
-    r.match_end = static_cast<uint32_t>(list.size());
-    for (const auto& p : all[i].exclude) {
-      list.add(p, static_cast<unsigned int>(list.size()), false, all_literal);
-      m->pattern_rule_.push_back(static_cast<uint32_t>(i));
-      m->pattern_exclude_.push_back(1);
-    }
-    r.end = static_cast<uint32_t>(list.size());
+    r.first = static_cast<uint32_t>(m->pattern_rule_.size());
+    r.match_end = r.first + static_cast<uint32_t>(all[i].match.size());
+    r.end = r.match_end + static_cast<uint32_t>(all[i].exclude.size());
     m->ranges_.push_back(r);
+    m->pattern_rule_.insert(m->pattern_rule_.end(), r.end - r.first, static_cast<uint32_t>(i));
   }
-  if (list.size() > 0) {
-    m->literal_db_ = all_literal;
-    CompileFailure failure;
-    bool compiled = try_compile(list, all_literal, &m->db_, failure);
-    bool oversized = compiled && database_size(m->db_) > kMaxRuleDatabaseBytes;
-    // Only when something is wrong is every rule compiled alone, to name each culprit
-    // (a valid set pays for one compile, not two).
-    if (!compiled || oversized) {
-      size_t before = problems.size();
-      for (const auto& r : all) check_rule(r, index_in_file.at(&r), problems);
-      if (!compiled && problems.size() == before)
-        problems.push_back(Problem{"", 0, "",
-                                   "Hyperscan cannot compile the " + std::to_string(list.size()) +
-                                       " patterns of " + std::to_string(all.size()) +
-                                       " rules into one database: " + failure.message});
+
+  // The databases of the scan plan, each with the global ids of its patterns.
+  m->plan_ = ScanPlan::build(all);
+  bool compiled = true, oversized = false;
+  CompileFailure failure;
+  m->literal_db_ = !m->plan_.sets().empty();
+  for (const ScanPlan::PatternSet& set : m->plan_.sets()) {
+    bool literal = true;
+    for (uint32_t i : set.rules)
+      for (const auto& p : set.excludes ? all[i].exclude : all[i].match)
+        literal = literal && p.literal;
+    PatternList list;
+    for (uint32_t i : set.rules) {
+      bool som = !set.excludes && all[i].group_by == GroupBy::match_text;
+      uint32_t id = set.excludes ? m->ranges_[i].match_end : m->ranges_[i].first;
+      for (const auto& p : set.excludes ? all[i].exclude : all[i].match)
+        list.add(p, id++, som, literal);
     }
+    hs_database_t* db = nullptr;
+    if (compiled && try_compile(list, literal, &db, failure)) {
+      oversized = oversized || database_size(db) > kMaxRuleDatabaseBytes;
+    } else {
+      compiled = false;
+    }
+    m->databases_.push_back(db);
+    m->literal_db_ = m->literal_db_ && literal;
+  }
+  // Only when something is wrong is every rule compiled alone, to name each culprit
+  // (a valid set pays for one compile per database, not two).
+  if (!compiled || oversized) {
+    size_t before = problems.size();
+    for (const auto& r : all) check_rule(r, index_in_file.at(&r), problems);
+    if (!compiled && problems.size() == before)
+      problems.push_back(Problem{"", 0, "",
+                                 "Hyperscan cannot compile the " +
+                                     std::to_string(m->pattern_rule_.size()) + " patterns of " +
+                                     std::to_string(all.size()) +
+                                     " rules into its databases: " + failure.message});
   }
   if (!problems.empty()) {
     std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
@@ -259,44 +265,20 @@ std::shared_ptr<const Matcher> Matcher::compile(RuleSet rules) {
     });
     throw LoadError(std::move(problems));
   }
-  m->build_index();
   return m;
 }
 
-void Matcher::build_index() {
-  const auto& all = rules_.rules;
-  has_conditions_.resize(all.size());
-  for (size_t i = 0; i < all.size(); ++i) {
-    const Rule& r = all[i];
-    has_conditions_[i] =
-        !r.tags_all.empty() || !r.tags_any.empty() || !r.tags_none.empty() || !r.fields.empty();
-    for (const auto& t : r.types) by_type_.try_emplace(t);
-  }
-  auto add = [&](Candidates& c, uint32_t i) {
-    std::vector<uint32_t>& list = ranges_[i].match_end == ranges_[i].first ? c.patternless
-                                  : has_conditions_[i]                     ? c.filtered
-                                                                           : c.by_type_only;
-    if (list.empty() || list.back() != i) list.push_back(i);
-  };
-  for (uint32_t i = 0; i < all.size(); ++i) {
-    if (all[i].types.empty()) {
-      add(untyped_, i);
-      for (auto& [type, candidates] : by_type_) add(candidates, i);
-    } else {
-      for (const auto& t : all[i].types) add(by_type_[t], i);
-    }
-  }
-}
-
 Matcher::~Matcher() {
-  if (db_ != nullptr) hs_free_database(db_);
+  for (hs_database_t* db : databases_)
+    if (db != nullptr) hs_free_database(db);
   for (auto& per_rule : field_regex_)
     for (hs_database_t* db : per_rule)
       if (db != nullptr) hs_free_database(db);
 }
 
 size_t Matcher::database_bytes() const {
-  size_t total = database_size(db_);
+  size_t total = 0;
+  for (const hs_database_t* db : databases_) total += database_size(db);
   for (const auto& per_rule : field_regex_)
     for (const hs_database_t* db : per_rule) total += database_size(db);
   return total;
@@ -308,11 +290,13 @@ Matcher::Scratch::Scratch(const Matcher& m) : owner_(&m) {
     if (db != nullptr && hs_alloc_scratch(db, &hs_) != HS_SUCCESS)
       throw std::runtime_error("Hyperscan could not allocate scratch space");
   };
-  grow(m.db_);
+  for (const hs_database_t* db : m.databases_) grow(db);
   for (const auto& per_rule : m.field_regex_)
     for (const hs_database_t* db : per_rule) grow(db);
   hits_.assign(m.pattern_count(), 0);
   seen_.assign(m.rules().size(), 0);
+  condition_seen_.assign(m.plan_.condition_count(), 0);
+  condition_holds_.assign(m.plan_.condition_count(), 0);
   hit_rules_.reserve(m.rules().size());
   from_.assign(m.pattern_count(), 0);
   to_.assign(m.pattern_count(), 0);
@@ -432,32 +416,65 @@ bool Matcher::vetoed(size_t index, const Scratch& scratch) const {
   return false;
 }
 
+bool Matcher::condition_holds(size_t group, const Event& event, Scratch& scratch) const {
+  if (scratch.condition_seen_[group] != scratch.event_number_) {
+    uint32_t rule = plan_.condition_rule(group);
+    scratch.condition_holds_[group] = selected(rules_.rules[rule], rule, event, scratch) ? 1 : 0;
+    scratch.condition_seen_[group] = scratch.event_number_;
+  }
+  return scratch.condition_holds_[group] != 0;
+}
+
+bool Matcher::holds(size_t index, const Event& event, Scratch& scratch) const {
+  int group = plan_.condition_of(index);
+  return group == ScanPlan::kNone || condition_holds(static_cast<size_t>(group), event, scratch);
+}
+
+void Matcher::scan(int set, const Event& event, Scratch& scratch) const {
+  static constexpr char kEmpty[] = "";
+  const char* data = event.message.empty() ? kEmpty : event.message.data();
+  size_t size = std::min<size_t>(event.message.size(), std::numeric_limits<unsigned int>::max());
+  hs_error_t rc =
+      hs_scan(databases_[static_cast<size_t>(set)], data, static_cast<unsigned int>(size), 0,
+              scratch.hs_, &Matcher::on_hit, &scratch);
+  if (rc != HS_SUCCESS)
+    throw std::runtime_error("Hyperscan scan failed with error " + std::to_string(rc));
+}
+
 void Matcher::match(const Event& event, Scratch& scratch, std::vector<Match>& out) const {
   const auto& all = rules_.rules;
   if (scratch.owner_ != this)
     throw std::logic_error("Matcher::match: the scratch was made for another matcher");
-  auto typed = by_type_.find(event.type);
-  const Candidates& c = typed != by_type_.end() ? typed->second : untyped_;
+  if (++scratch.event_number_ == 0) {  // wrapped: forget every mark
+    std::fill(scratch.seen_.begin(), scratch.seen_.end(), 0);
+    std::fill(scratch.condition_seen_.begin(), scratch.condition_seen_.end(), 0);
+    scratch.event_number_ = 1;
+  }
+  const ScanPlan::Bucket& bucket = plan_.bucket(event.type);
+  const bool check_types = plan_.shared();
+  auto has_excludes = [this](uint32_t i) { return ranges_[i].end > ranges_[i].match_end; };
 
-  // Scan only when a selected rule needs it: one with match patterns (selected by type
-  // alone, or the first whose conditions hold), or a selected rule with only excludes.
-  bool scan = !c.by_type_only.empty();
-  for (size_t k = 0; !scan && k < c.filtered.size(); ++k)
-    scan = selected(all[c.filtered[k]], c.filtered[k], event, scratch);
-  size_t first_out = out.size();
   // Rules without match patterns: every selected event matches, unless an exclude hits.
-  for (uint32_t i : c.patternless) {
-    if (!selected(all[i], i, event, scratch)) continue;
-    if (ranges_[i].end > ranges_[i].first) scan = true;
+  const size_t first_out = out.size();
+  bool need_excludes = false;
+  for (uint32_t i : bucket.patternless) {
+    if (check_types && !applies_to_type(all[i], event.type)) continue;
+    if (!holds(i, event, scratch)) continue;
+    need_excludes = need_excludes || has_excludes(i);
     out.push_back(Match{i, {}});
   }
-  if (!scan) {
+  // The rules with conditions need scanning only when one of their conditions holds.
+  bool conditioned = false;
+  for (size_t k = 0; !conditioned && k < bucket.conditions.size(); ++k)
+    conditioned = condition_holds(bucket.conditions[k], event, scratch);
+  const int patterns = conditioned ? bucket.full : bucket.plain;
+  if (patterns == ScanPlan::kNone && !(need_excludes && bucket.excludes != ScanPlan::kNone)) {
     for (size_t k = first_out; k < out.size(); ++k)
       out[k].group_key = group_key(all[out[k].rule_index], out[k].rule_index, event, scratch);
     return;
   }
 
-  // Clears exactly the hits this scan set, also when the scan fails or group_key() throws.
+  // Clears exactly the hits the scans set, also when a scan fails or group_key() throws.
   struct ResetHits {
     Scratch& s;
     ~ResetHits() {
@@ -465,39 +482,30 @@ void Matcher::match(const Event& event, Scratch& scratch, std::vector<Match>& ou
       s.set_.clear();
     }
   } reset{scratch};
-  static constexpr char kEmpty[] = "";
-  const char* data = event.message.empty() ? kEmpty : event.message.data();
-  size_t size = std::min<size_t>(event.message.size(), std::numeric_limits<unsigned int>::max());
   ++scratch.scans_;
-  hs_error_t rc = hs_scan(db_, data, static_cast<unsigned int>(size), 0, scratch.hs_,
-                          &Matcher::on_hit, &scratch);
-  if (rc != HS_SUCCESS)
-    throw std::runtime_error("Hyperscan scan failed with error " + std::to_string(rc));
+  if (patterns != ScanPlan::kNone) scan(patterns, event, scratch);
 
-  // Patternless rules an exclude vetoed drop out.
-  size_t kept = first_out;
-  for (size_t k = first_out; k < out.size(); ++k)
-    if (!vetoed(out[k].rule_index, scratch)) out[kept++] = std::move(out[k]);
-  out.resize(kept);
   // Rules whose match patterns hit: the rest cannot match, whatever they select.
-  if (++scratch.event_number_ == 0) {  // wrapped: forget every mark
-    std::fill(scratch.seen_.begin(), scratch.seen_.end(), 0);
-    scratch.event_number_ = 1;
-  }
   scratch.hit_rules_.clear();
   for (uint32_t id : scratch.set_) {
-    if (pattern_exclude_[id]) continue;
     uint32_t i = pattern_rule_[id];
     if (scratch.seen_[i] == scratch.event_number_) continue;
     scratch.seen_[i] = scratch.event_number_;
     scratch.hit_rules_.push_back(i);
   }
   for (uint32_t i : scratch.hit_rules_) {
-    const Rule& rule = all[i];
-    if (!applies_to_type(rule, event.type)) continue;
-    if (has_conditions_[i] && !selected(rule, i, event, scratch)) continue;
-    if (vetoed(i, scratch)) continue;
+    if (check_types && !applies_to_type(all[i], event.type)) continue;
+    if (!holds(i, event, scratch)) continue;
+    need_excludes = need_excludes || has_excludes(i);
     out.push_back(Match{i, {}});
+  }
+  // Excludes, only when a matching rule has some: vetoed rules drop out.
+  if (need_excludes && bucket.excludes != ScanPlan::kNone) {
+    scan(bucket.excludes, event, scratch);
+    size_t kept = first_out;
+    for (size_t k = first_out; k < out.size(); ++k)
+      if (!vetoed(out[k].rule_index, scratch)) out[kept++] = std::move(out[k]);
+    out.resize(kept);
   }
   // In rule order, as the rules are written.
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(first_out), out.end(),

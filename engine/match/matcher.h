@@ -1,16 +1,17 @@
-// Matcher: all message patterns of all rules compiled into one Hyperscan block-mode
-// database (HS_FLAG_SINGLEMATCH, except the match patterns of rules grouped by the matched
-// text, which need HS_FLAG_SOM_LEFTMOST instead; SOM costs speed and memory, so nothing
-// else uses it). When every pattern is a literal the database is built with
-// Hyperscan's literal API; otherwise literals are escaped into the regex database.
+// Matcher: the message patterns of all rules compiled into Hyperscan block-mode databases
+// (HS_FLAG_SINGLEMATCH, except the match patterns of rules grouped by the matched text,
+// which need HS_FLAG_SOM_LEFTMOST instead; SOM costs speed and memory, so nothing else uses
+// it). A database whose patterns are all literals is built with Hyperscan's literal API;
+// otherwise literals are escaped into the regex database.
 //
-// Per event: an index on `filter.type` picks the rules that can apply (those naming the
-// event's type, and those naming none). The message is scanned, once, only when some of
-// them is selected and has patterns (tags and field conditions are checked before the
-// scan as far as needed to know that). After the scan only the rules whose patterns hit,
-// and the rules without match patterns, are looked at: the cost per event follows the
-// hits, not the number of rules. Pattern ids map back to (rule, match|exclude). Field
-// regexes have a small database each.
+// The databases are split by event type and by what selects a rule (scan_plan.h): per
+// event, the type picks a bucket; the match patterns of the rules selected by type alone are
+// scanned, those of rules with tag or field conditions only when one of their conditions
+// holds (each distinct condition evaluated once), and exclude patterns only when a rule that
+// has them would match. An event no selected rule needs is not scanned at all. After the
+// scan only the rules whose patterns hit, and the rules without match patterns, are looked
+// at: the cost per event follows the hits, not the number of rules. Pattern ids map back to
+// (rule, match|exclude). Field regexes have a small database each.
 //
 // Thread: a compiled Matcher is immutable and may be shared by threads; each thread
 // brings its own Scratch. compile() may take long for big rule sets: call it off the
@@ -26,6 +27,7 @@
 
 #include "core/event.h"
 #include "match/rules_loader.h"
+#include "match/scan_plan.h"
 
 namespace klaxon {
 
@@ -58,19 +60,21 @@ class Matcher {
     Scratch(const Scratch&) = delete;
     Scratch& operator=(const Scratch&) = delete;
 
-    // How many times match() ran Hyperscan on a message with this scratch (events no rule
-    // with patterns selected are not scanned). For tests and benchmarks.
+    // How many events match() scanned with Hyperscan using this scratch (events that no
+    // selected rule needs scanned are not). For tests and benchmarks.
     uint64_t scans() const { return scans_; }
 
    private:
     friend class Matcher;
     hs_scratch_t* hs_ = nullptr;
-    std::vector<uint8_t> hits_;        // per pattern id: matched in the current scan
-    std::vector<uint64_t> from_;       // per pattern id: start of its match (SOM patterns)
-    std::vector<uint64_t> to_;         // per pattern id: end of its match
-    std::vector<uint32_t> set_;        // pattern ids set in hits_ by the current scan
-    std::vector<uint32_t> hit_rules_;  // rules with a match-pattern hit in the current scan
-    std::vector<uint32_t> seen_;       // per rule: the event number it was last listed for
+    std::vector<uint8_t> hits_;             // per pattern id: matched in the current scan
+    std::vector<uint64_t> from_;            // per pattern id: start of its match (SOM patterns)
+    std::vector<uint64_t> to_;              // per pattern id: end of its match
+    std::vector<uint32_t> set_;             // pattern ids set in hits_ by the current scan
+    std::vector<uint32_t> hit_rules_;       // rules with a match-pattern hit in the current scan
+    std::vector<uint32_t> seen_;            // per rule: the event number it was last listed for
+    std::vector<uint32_t> condition_seen_;  // per condition group: event number it was evaluated
+    std::vector<uint8_t> condition_holds_;  // per condition group: its value for that event
     uint32_t event_number_ = 0;
     const Matcher* owner_;  // the matcher whose databases hs_ was sized for
     bool field_hit_ = false;
@@ -83,24 +87,22 @@ class Matcher {
   const std::vector<Rule>& rules() const { return rules_.rules; }
   const RuleSet& rule_set() const { return rules_; }
   size_t pattern_count() const { return pattern_rule_.size(); }
-  // True when the message database was built with Hyperscan's literal API.
+  // True when every message database was built with Hyperscan's literal API.
   bool literal_database() const { return literal_db_; }
   // Bytes of all compiled databases.
   size_t database_bytes() const;
 
  private:
   Matcher() = default;
-  struct Candidates {
-    std::vector<uint32_t> by_type_only;  // rules with match patterns and no other selection
-    std::vector<uint32_t> filtered;      // rules with match patterns and tag/field conditions
-    std::vector<uint32_t> patternless;   // rules without match patterns
-  };
-  void build_index();
   bool applies_to_type(const Rule& rule, std::string_view type) const;
   bool vetoed(size_t index, const Scratch& scratch) const;
+  // Whether the event passes the rule's tag and field conditions (cached per event).
+  bool holds(size_t index, const Event& event, Scratch& scratch) const;
+  bool condition_holds(size_t group, const Event& event, Scratch& scratch) const;
   bool selected(const Rule& rule, size_t index, const Event& event, Scratch& scratch) const;
   bool field_holds(const FieldCondition& c, hs_database_t* regex, const Event& event,
                    Scratch& scratch) const;
+  void scan(int set, const Event& event, Scratch& scratch) const;
   std::string group_key(const Rule& rule, size_t index, const Event& event,
                         const Scratch& scratch) const;
   static int on_hit(unsigned int id, unsigned long long from, unsigned long long to,
@@ -109,10 +111,10 @@ class Matcher {
                           unsigned int flags, void* context);
 
   RuleSet rules_;
-  hs_database_t* db_ = nullptr;
+  ScanPlan plan_;
+  std::vector<hs_database_t*> databases_;  // per ScanPlan::sets() entry
   bool literal_db_ = false;
-  std::vector<uint32_t> pattern_rule_;    // pattern id -> rule index
-  std::vector<uint8_t> pattern_exclude_;  // pattern id -> 1 when it is an exclude pattern
+  std::vector<uint32_t> pattern_rule_;  // pattern id -> rule index
   // Per rule, its pattern ids: match patterns [first, match_end), excludes [match_end, end).
   struct PatternRange {
     uint32_t first = 0;
@@ -122,11 +124,6 @@ class Matcher {
   std::vector<PatternRange> ranges_;
   // Per rule, per field condition: its regex database, or null.
   std::vector<std::vector<hs_database_t*>> field_regex_;
-  // Rules to consider by event type: the rules naming that type and those naming none, in
-  // rule order; `untyped_` serves the types no rule names.
-  std::map<std::string, Candidates, std::less<>> by_type_;
-  Candidates untyped_;
-  std::vector<uint8_t> has_conditions_;  // per rule: tags or field conditions to check
 };
 
 }  // namespace klaxon

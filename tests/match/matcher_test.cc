@@ -182,6 +182,49 @@ TEST(Matcher, UnselectedEventsAreNotScanned) {
   EXPECT_EQ(s.scans(), 1u);
 }
 
+TEST(Matcher, ConditionedPatternsAreScannedOnlyWhenTheirConditionHolds) {
+  auto m = compile_text(R"(rules:
+  - name: stack-pkg
+    filter: {tags: {all: [exception_stack]}}
+    message: {match: [com.pay.mod]}
+  - name: biz-errors
+    filter: {type: pay-biz}
+    message: {match: [ERROR], exclude: [HealthCheck]}
+)");
+  Matcher::Scratch s(*m);
+  EXPECT_EQ(matched(*m, s, make_event("at com.pay.mod1.X", "nginx")), Names{});
+  EXPECT_EQ(s.scans(), 0u) << "no tag: the package literal is not scanned for";
+  EXPECT_EQ(matched(*m, s, make_event("at com.pay.mod1.X", "pay-biz")), Names{});
+  EXPECT_EQ(s.scans(), 1u) << "scanned for ERROR only";
+  EXPECT_EQ(matched(*m, s, make_event("ERROR at com.pay.mod1.X", "pay-biz", {"exception_stack"})),
+            (Names{"stack-pkg", "biz-errors"}));
+  EXPECT_EQ(
+      matched(*m, s, make_event("ERROR HealthCheck com.pay.mod1", "pay-biz", {"exception_stack"})),
+      Names{"stack-pkg"})
+      << "the exclude vetoes only its own rule";
+  EXPECT_EQ(matched(*m, s, make_event("at com.pay.mod1.X", "nginx", {"exception_stack"})),
+            Names{"stack-pkg"});
+}
+
+TEST(Matcher, ManyTypesWithUntypedRulesMatchTheSame) {
+  // Enough types that the untyped rules are not copied into each type's databases (one
+  // shared bucket, scan_plan.h): matches must not change.
+  std::string yaml = "rules:\n";
+  for (int i = 0; i < 10; ++i)
+    yaml += "  - name: any-" + std::to_string(i) + "\n    message: {match: ['\\be" +
+            std::to_string(i) + "\\b'], exclude: [skip]}\n";
+  for (int i = 0; i < 20; ++i)
+    yaml += "  - name: typed-" + std::to_string(i) + "\n    filter: {type: t" + std::to_string(i) +
+            "}\n    message: {match: ['\\bt" + std::to_string(i) + "\\b']}\n  - name: typed-all-" +
+            std::to_string(i) + "\n    filter: {type: t" + std::to_string(i) + "}\n";
+  auto m = compile_text(yaml);
+  Matcher::Scratch s(*m);
+  EXPECT_EQ(matched(*m, s, make_event("e3 t4 t5", "t4")),
+            (Names{"any-3", "typed-4", "typed-all-4"}));
+  EXPECT_EQ(matched(*m, s, make_event("e3 t4 skip", "t5")), Names{"typed-all-5"});
+  EXPECT_EQ(matched(*m, s, make_event("e9 t4", "nginx")), Names{"any-9"});
+}
+
 TEST(Matcher, GroupKeys) {
   auto m = compile_text(R"(rules:
   - name: by-rule
