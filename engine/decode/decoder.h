@@ -16,9 +16,9 @@
 // never copied into Event::fields, even when extra_fields names them.
 //
 // Thread: one Decoder per pipeline thread (it owns a simdjson parser and buffers).
-// Ownership: views in the decoded Event point into this decoder's buffers (its padded copy
-// of the payload, and the parser's string buffer for strings that had escapes), never into
-// `payload`; they stay valid until the next decode() on this decoder.
+// Ownership: views in the decoded Event point into this decoder's buffers (the parser's
+// string buffer for JSON strings, its padded copy of the payload for plain lines and other
+// JSON values), never into `payload`; they stay valid until the next decode() on this decoder.
 // Allocation: the buffers grow to the largest record seen and are reused; decoding an event
 // no larger than earlier ones allocates nothing (Event::tags and Event::fields are cleared,
 // not shrunk).
@@ -27,6 +27,8 @@
 #include <simdjson.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,7 +73,9 @@ class Decoder {
 
  private:
   DecodeError decode_plain(size_t length, Event& event);
+  DecodeError invalid_utf8();
   DecodeError decode_json(size_t length, Event& event);
+  std::optional<int64_t> timestamp_ms(std::string_view text);
   // Copies `payload` into padded_, followed by SIMDJSON_PADDING zero bytes.
   void copy_padded(std::string_view payload);
 
@@ -79,6 +83,10 @@ class Decoder {
   simdjson::ondemand::parser parser_;
   std::string padded_;  // payload copy with SIMDJSON_PADDING bytes after it
   std::string detail_;
+  // The last Logstash-form @timestamp's text up to its second, and that second in ms.
+  char second_text_[19] = {};
+  int64_t second_ms_ = 0;
+  bool have_second_ = false;
 };
 
 }  // namespace klaxon

@@ -24,6 +24,15 @@ TEST(ParseTimestamp, RejectsGarbage) {
   for (const char* bad : {"", "2026", "2026-13-01T00:00:00Z", "2026-11-24T10:15:30.Z",
                           "2026-11-24T10:15:30Zjunk", "yesterday", "2026-11-24X10:15:30Z"})
     EXPECT_FALSE(parse_timestamp_ms(bad)) << bad;
+  // Logstash's exact form has a fast path: it rejects what the general parser rejects.
+  for (const char* bad :
+       {"2026-13-24T10:15:30.123Z", "2026-11-32T10:15:30.123Z", "2026-11-24T24:15:30.123Z",
+        "2026-11-24T10:60:30.123Z", "2026-11-24T10:15:61.123Z", "2026-11-24T10:15:30.12aZ",
+        "2026-1/-24T10:15:30.123Z", "2026-00-24T10:15:30.123Z"})
+    EXPECT_FALSE(parse_timestamp_ms(bad)) << bad;
+  EXPECT_EQ(*parse_timestamp_ms("2026-11-24T10:15:60.123Z"),
+            *parse_timestamp_ms("2026-11-24T10:16:00.123Z"))
+      << "a leap second, as the general parser reads it";
 }
 
 TEST(Duration, ParsesAndFormatsUnits) {

@@ -287,6 +287,37 @@ TEST(Decoder, InvalidUtf8) {
   EXPECT_EQ(e.message, "");  // the event is left reset
 }
 
+TEST(Decoder, InvalidUtf8OutranksMalformedJson) {
+  // Stage 1 validates UTF-8 while indexing; a document that fails for any reason is checked
+  // again, so the reason reported does not depend on which check ran first.
+  Decoder d({});
+  Event e = fresh_event();
+  EXPECT_EQ(d.decode("{\"message\":\"\xFF\", oops}", e), DecodeError::invalid_utf8);
+  EXPECT_EQ(d.decode("{\"message\":42,\"x\":\"\xC3\x28\"}", e), DecodeError::invalid_utf8)
+      << "outranks a bad field too";
+  EXPECT_EQ(d.decode("{\"message\":\"x\"} \xFF", e), DecodeError::invalid_utf8)
+      << "bytes after the object are validated too";
+  EXPECT_EQ(d.decode("{\"message\":\"x\"} trailing", e), DecodeError::malformed_json);
+}
+
+TEST(Decoder, ConsecutiveTimestampsInOneSecond) {
+  // The decoder reuses the previous event's second when the text up to it is the same.
+  Decoder d({});
+  Event e = fresh_event();
+  auto ts = [&](const std::string& text) {
+    EXPECT_EQ(d.decode(R"({"message":"x","@timestamp":")" + text + R"("})", e), DecodeError::none);
+    return e.timestamp_ms;
+  };
+  EXPECT_EQ(ts("2026-11-24T10:15:30.123Z"), kLogstashTs);
+  EXPECT_EQ(ts("2026-11-24T10:15:30.999Z"), kLogstashTs + 876);
+  EXPECT_EQ(ts("2026-11-24T10:15:30.000Z"), kLogstashTs - 123);
+  EXPECT_EQ(ts("2026-11-24T10:15:31.123Z"), kLogstashTs + 1000);
+  EXPECT_EQ(ts("2026-11-24T10:15:31.1x3Z"), kKafkaTs) << "not a time: the Kafka timestamp";
+  EXPECT_EQ(ts("2026-11-24T18:15:31.123+08:00"), kLogstashTs + 1000);
+  EXPECT_EQ(ts("2026-11-24T10:15:31.124Z"), kLogstashTs + 1001);
+  EXPECT_EQ(ts("2026-12-24T10:15:31.124Z"), *parse_timestamp_ms("2026-12-24T10:15:31.124Z"));
+}
+
 struct MalformedCase {
   const char* name;
   std::string json;
