@@ -62,6 +62,12 @@ int main(int argc, char** argv) {
   app.add_option("--events", events, "distinct generated events")->capture_default_str();
   app.add_option("--seconds", min_seconds, "measure at least this long")->capture_default_str();
   app.add_option("--error-ratio", error_ratio)->capture_default_str();
+  double stack_ratio = 0.5;
+  app.add_option("--stack-ratio", stack_ratio, "share of ERROR events with a stack trace")
+      ->capture_default_str();
+  int trace_lines = 0;
+  app.add_option("--trace-lines", trace_lines, "lines kept of each stack trace (0: all)")
+      ->capture_default_str();
   unsigned threads = 1;
   app.add_option("--threads", threads, "threads decoding and matching, each on all events")
       ->check(CLI::Range(1u, 64u))
@@ -92,6 +98,8 @@ int main(int argc, char** argv) {
   GeneratorOptions o;
   o.seed = 1;
   o.error_ratio = error_ratio;
+  o.stack_ratio = stack_ratio;
+  o.trace_lines = trace_lines;
   Generator gen(o);
   std::vector<std::string> payloads;
   payloads.reserve(events);

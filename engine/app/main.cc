@@ -101,6 +101,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   gen_cmd->add_option("--invalid-ratio", gen.generator.invalid_ratio, "share of malformed events")
       ->capture_default_str();
+  gen_cmd
+      ->add_option("--trace-lines", gen.generator.trace_lines,
+                   "lines kept of each stack trace, as logback's %ex{N} (0: all)")
+      ->capture_default_str();
   gen_cmd->add_option("--hosts", gen.generator.hosts, "number of hosts")->capture_default_str();
   gen_cmd->add_option("--seed", gen.generator.seed, "random seed")->capture_default_str();
   gen_cmd->add_option("--stats-file", gen.stats_file, "write the totals as JSON here");

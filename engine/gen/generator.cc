@@ -192,6 +192,7 @@ Generator::Generator(GeneratorOptions options) : options_(options), rng_(options
   options_.debug_ratio = clamp_ratio(options_.debug_ratio);
   options_.invalid_ratio = clamp_ratio(options_.invalid_ratio);
   options_.hosts = std::clamp(options_.hosts, 1, 99);
+  options_.trace_lines = std::max(options_.trace_lines, 0);
   catalogue_ = Catalogue::build(options_.hosts);
   message_.reserve(16 * 1024);
 }
@@ -319,7 +320,14 @@ GeneratedEvent Generator::next(int64_t timestamp_ms) {
   vars.render(*body, m);
   if (trace) {
     m += '\n';
+    const size_t trace_start = m.size();
     vars.render(*trace, m);
+    if (options_.trace_lines > 0) {
+      size_t cut = trace_start;
+      for (int line = 0; line < options_.trace_lines && cut != std::string::npos; ++line)
+        cut = m.find('\n', line == 0 ? cut : cut + 1);
+      if (cut != std::string::npos) m.resize(cut);
+    }
   }
 
   // Logstash json codec: one object per line.

@@ -9,7 +9,8 @@
 //   - ERROR events with a multi-line Java stack trace merged by the multiline codec, tagged
 //     "exception_stack", drawn from a fixed catalogue of distinct bugs; line numbers vary by
 //     host (different deploys) so a correct fingerprint still puts one bug in one group.
-//     Some traces are longer than 50 lines (Caused by chains, deep framework frames).
+//     Some traces are longer than 50 lines (Caused by chains, deep framework frames), unless
+//     trace_lines cuts them as logback's %ex{N} does.
 // Every message carries a request id (reqId=...) and biz lines an order id (orderId=...).
 //
 // Thread: one Generator per thread; not thread-safe.
@@ -46,6 +47,9 @@ struct GeneratorOptions {
   double exclude_ratio = 0.1;  // share of ERROR events (without trace) with an exclude keyword
   double debug_ratio = 0.3;    // share of non-error events that are debug lines
   double invalid_ratio = 0.0;  // share of events that are malformed JSON
+  // Lines of each stack trace kept, as services logging with logback's %ex{N} print them
+  // (exception line first, then frames); 0 keeps whole traces.
+  int trace_lines = 0;
   int hosts = 6;
 };
 

@@ -412,6 +412,37 @@ TEST(Generator, StackTracesAreLongVaryByHostAndGroupByBug) {
   EXPECT_GE(variants(cglib_suffixes), 2u);
 }
 
+TEST(Generator, TraceLinesCutsEachTraceAsLogbacksExN) {
+  GeneratorOptions o;
+  o.seed = 21;
+  o.error_ratio = 0.5;
+  o.stack_ratio = 1.0;
+  o.trace_lines = 5;
+  GeneratorOptions whole = o;
+  whole.trace_lines = 0;
+  Generator cut(o), full(whole);
+  simdjson::dom::parser parser;
+  size_t stacks = 0;
+  for (int i = 0; i < 2000; ++i) {
+    GeneratedEvent a = cut.next(kT0 + i), b = full.next(kT0 + i);
+    ASSERT_EQ(a.kind, b.kind) << "the same events, only shorter";
+    auto pa = parse(parser, a.payload);
+    ASSERT_TRUE(pa) << a.payload;
+    if (a.kind != EventKind::exception_stack) {
+      EXPECT_EQ(a.payload, b.payload);
+      continue;
+    }
+    ++stacks;
+    auto pb = parse(parser, b.payload);
+    ASSERT_TRUE(pb);
+    // The log line, then the exception line and four frames.
+    EXPECT_EQ(lines_of(pa->message), std::min<size_t>(6, lines_of(pb->message)));
+    EXPECT_TRUE(pb->message.starts_with(pa->message));
+    EXPECT_EQ(pa->tags, std::vector<std::string>{"exception_stack"});
+  }
+  EXPECT_GT(stacks, 500u);
+}
+
 TEST(Generator, EveryMessageCarriesItsRequestIdAsKey) {
   GeneratorOptions o;
   o.seed = 8;
