@@ -6,6 +6,7 @@
 
 #include "core/log_time.h"
 #include "core/time.h"
+#include "decode/standard_fields.h"
 
 namespace klaxon {
 namespace {
@@ -157,25 +158,6 @@ void append_quoted(std::string& out, std::string_view text) {
   for (char c : text) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7F ? '?' : c;
   if (cut) out += "...";
   out += '\'';
-}
-
-enum class Standard { none, message, timestamp, type, tags, host, path };
-
-Standard standard_field(std::string_view key) {
-  switch (key.size()) {
-    case 4:
-      if (key == "type") return Standard::type;
-      if (key == "tags") return Standard::tags;
-      if (key == "host") return Standard::host;
-      if (key == "path") return Standard::path;
-      return Standard::none;
-    case 7:
-      return key == "message" ? Standard::message : Standard::none;
-    case 10:
-      return key == "@timestamp" ? Standard::timestamp : Standard::none;
-    default:
-      return Standard::none;
-  }
 }
 
 // The first standard field found with the wrong JSON type.
@@ -526,7 +508,8 @@ std::string_view to_string(DecodeError e) {
   return "unknown";
 }
 
-Decoder::Decoder(DecodeOptions options) : options_(std::move(options)) {}
+Decoder::Decoder(DecodeOptions options)
+    : options_(std::move(options)), dom_(options_.max_event_bytes) {}
 
 DecodeError Decoder::decode(std::string_view payload, Event& event) {
   reset_event(event);
@@ -587,6 +570,11 @@ DecodeError Decoder::decode_plain(size_t length, Event& event) {
 }
 
 DecodeError Decoder::decode_json(size_t length, Event& event) {
+  if (dom_.read(padded_.data(), length, options_.extra_fields, event)) {
+    stamp(event);
+    return DecodeError::none;
+  }
+  reset_event(event);
   // Grow the parser geometrically so records of slowly rising size do not each reallocate.
   if (parser_.capacity() < length) {
     const size_t grown = std::max(
@@ -641,10 +629,14 @@ DecodeError Decoder::decode_json(size_t length, Event& event) {
     detail_ += json_type_name(bad.actual);
     return DecodeError::bad_field;
   }
-  if (!event.timestamp_text.empty()) {
-    if (auto ms = timestamp_ms(event.timestamp_text)) event.timestamp_ms = *ms;
-  }
+  stamp(event);
   return DecodeError::none;
+}
+
+// The event's time: its @timestamp when that parses, else the Kafka timestamp (as reset).
+void Decoder::stamp(Event& event) {
+  if (event.timestamp_text.empty()) return;
+  if (auto ms = timestamp_ms(event.timestamp_text)) event.timestamp_ms = *ms;
 }
 
 // Events arrive about in time order, so most @timestamps ("2026-11-24T09:30:00.123Z") share
