@@ -39,7 +39,9 @@ extern "C" __attribute__((noinline)) void klaxon_bench_decode_match(
     const klaxon::Matcher& matcher, klaxon::Matcher::Scratch& scratch, Tally& tally) {
   klaxon::Event event;
   std::vector<klaxon::Match> matches;
-  for (const auto& p : payloads) {
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    if (i + 1 < payloads.size()) klaxon::Decoder::prefetch(payloads[i + 1]);  // as the pipeline
+    const std::string& p = payloads[i];
     if (decoder.decode(p, event) != klaxon::DecodeError::none) {
       ++tally.invalid;
       continue;

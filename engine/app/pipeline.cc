@@ -211,7 +211,10 @@ void Pipeline::process(MessageBatch& batch) {
   std::vector<int64_t> timestamps;
   timestamps.reserve(batch.size());
   uint64_t events = 0;
-  for (const rd_kafka_message_t* m : batch) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const rd_kafka_message_t* m = batch[i];
+    if (i + 1 < batch.size() && batch[i + 1]->payload != nullptr)
+      Decoder::prefetch({static_cast<const char*>(batch[i + 1]->payload), batch[i + 1]->len});
     Cursor& c = cursor_for(*m);
     c.last = std::max(c.last, m->offset);
     if (c.topic == repartition_topic_) {
