@@ -23,6 +23,8 @@
 // Ownership: views in the decoded Event point into this decoder's buffers (the parser's
 // string buffer for JSON strings, its padded copy of the payload for plain lines and other
 // JSON values), never into `payload`; they stay valid until the next decode() on this decoder.
+// The common event is parsed in place, without that copy, when the bytes simdjson reads past
+// its end lie in the same memory page (padding_readable in decoder.cc).
 // Allocation: the buffers grow to the largest record seen and are reused; decoding an event
 // no larger than earlier ones allocates nothing (Event::tags and Event::fields are cleared,
 // not shrunk).
@@ -88,7 +90,8 @@ class Decoder {
  private:
   DecodeError decode_plain(size_t length, Event& event);
   DecodeError invalid_utf8();
-  DecodeError decode_json(size_t length, Event& event);
+  // The padded copy holds the record; `dom_tried`: DomReader has already declined it.
+  DecodeError decode_json(size_t length, bool dom_tried, Event& event);
   void stamp(Event& event);
   std::optional<int64_t> timestamp_ms(std::string_view text);
   // Copies `payload` into padded_, followed by SIMDJSON_PADDING zero bytes.

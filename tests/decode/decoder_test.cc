@@ -2,7 +2,10 @@
 #include "decode/decoder.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -503,6 +506,60 @@ TEST(Decoder, ReuseAcrossManyRecords) {
         break;
     }
   }
+}
+
+// Records are parsed in place when simdjson's reads past their end stay in their memory
+// page. A record ending at or near the end of a readable page, before an unreadable one,
+// must not be read past; bytes after a record (whatever they hold) must not change it.
+TEST(Decoder, RecordsEndingAnywhereBeforeAnUnreadablePage) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  void* map = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(map, MAP_FAILED);
+  ASSERT_EQ(mprotect(static_cast<char*>(map) + page, page, PROT_NONE), 0);
+  char* const page_end = static_cast<char*>(map) + page;
+  // Garbage a parser could mistake for more document, were it to read it.
+  std::memset(map, '"', page);
+
+  const std::string good =
+      R"({"@timestamp":"2026-11-24T10:15:30.123Z","message":"ERROR pool \"main\" exhausted",)"
+      R"("type":"pay-api","tags":["exception_stack"],"host":"pay-01","level":"ERROR"})";
+  const std::string ecs_host = R"({"message":"m","host":{"name":"h1"},"level":"WARN"})";
+  const std::string bad = R"({"message":"m","level":[1,})";
+  Decoder d({1 << 20, {"level"}});
+  for (size_t gap = 0; gap <= 2 * simdjson::SIMDJSON_PADDING; ++gap) {
+    SCOPED_TRACE("record ends " + std::to_string(gap) + " bytes before the page's end");
+    {
+      char* at = page_end - gap - good.size();
+      std::memcpy(at, good.data(), good.size());
+      Event e = fresh_event();
+      ASSERT_EQ(d.decode(std::string_view(at, good.size()), e), DecodeError::none) << d.detail();
+      std::memset(at, '"', good.size());  // the event must not point into the record
+      EXPECT_EQ(e.message, "ERROR pool \"main\" exhausted");
+      EXPECT_EQ(e.timestamp_ms, kLogstashTs);
+      EXPECT_EQ(e.type, "pay-api");
+      EXPECT_TRUE(e.has_tag("exception_stack"));
+      EXPECT_EQ(e.host, "pay-01");
+      EXPECT_EQ(field_of(e, "level"), "ERROR");
+    }
+    {
+      char* at = page_end - gap - ecs_host.size();
+      std::memcpy(at, ecs_host.data(), ecs_host.size());
+      Event e = fresh_event();
+      ASSERT_EQ(d.decode(std::string_view(at, ecs_host.size()), e), DecodeError::none)
+          << d.detail();
+      std::memset(at, '"', ecs_host.size());
+      EXPECT_EQ(e.host, "h1");
+      EXPECT_EQ(field_of(e, "level"), "WARN");
+    }
+    {
+      char* at = page_end - gap - bad.size();
+      std::memcpy(at, bad.data(), bad.size());
+      Event e = fresh_event();
+      EXPECT_EQ(d.decode(std::string_view(at, bad.size()), e), DecodeError::malformed_json);
+      EXPECT_TRUE(e.message.empty());
+    }
+  }
+  munmap(map, 2 * page);
 }
 
 }  // namespace
