@@ -65,19 +65,6 @@ bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-std::vector<std::string_view> split_lines(std::string_view message) {
-  std::vector<std::string_view> lines;
-  while (true) {
-    size_t nl = message.find('\n');
-    std::string_view line = message.substr(0, nl);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    if (nl == std::string_view::npos) break;
-    message.remove_prefix(nl + 1);
-  }
-  return lines;
-}
-
 // "Caused by: ", "Suppressed: " or "Wrapped by: " (after leading blanks), or empty.
 std::string_view chain_prefix(std::string_view line) {
   line = trim_left(line);
@@ -258,52 +245,124 @@ std::string normalize_line(std::string_view first_line) {
   return out;
 }
 
+// True when normalize_frame would return `name` unchanged (the common frame: no '$', '/',
+// '-' or "0x", no empty or all-digit segment, none starting with Proxy/proxy/Generated), so
+// it can be used as is, without building a string.
+bool normalized_already(std::string_view name) {
+  size_t segment_start = 0;
+  for (size_t i = 0; i <= name.size(); ++i) {
+    if (i == name.size() || name[i] == '.') {
+      std::string_view seg = name.substr(segment_start, i - segment_start);
+      if (seg.empty() || all_digits(seg) || starts_with(seg, "Proxy") ||
+          starts_with(seg, "proxy") || starts_with(seg, "Generated"))
+        return false;
+      segment_start = i + 1;
+      continue;
+    }
+    const char c = name[i];
+    if (c == '$' || c == '/' || c == '-') return false;
+    if ((c == 'x' || c == 'X') && i > 0 && name[i - 1] == '0') return false;
+  }
+  return true;
+}
+
+// The message's lines, one at a time, without copying (a trailing '\r' dropped).
+class Lines {
+ public:
+  explicit Lines(std::string_view message) : rest_(message) {}
+  bool next(std::string_view& line) {
+    if (done_) return false;
+    size_t nl = rest_.find('\n');
+    line = rest_.substr(0, nl);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (nl == std::string_view::npos) {
+      done_ = true;
+    } else {
+      rest_.remove_prefix(nl + 1);
+    }
+    return true;
+  }
+  static std::string_view first(std::string_view message) {
+    std::string_view line;
+    Lines(message).next(line);
+    return line;
+  }
+
+ private:
+  std::string_view rest_;
+  bool done_ = false;
+};
+
+// Steps 1 to 5 over `message`: calls on_class(exception class) when there is one, then
+// on_frame(normalised frame, is framework) for frames in order until it returns false.
+// Returns whether there was a header or a frame (else step 7 applies). A frame's view
+// lives until the next call.
+template <typename OnClass, typename OnFrame>
+bool walk_trace(std::string_view message, OnClass&& on_class, OnFrame&& on_frame) {
+  // The outermost header: the first unprefixed one after the log line (or line 0 when a
+  // frame follows it); otherwise the first "Caused by:" one.
+  Lines lines(message);
+  std::string_view line;
+  std::string_view cls;
+  size_t index = 0;
+  size_t frames_from = 1;  // lines before it hold no frame of the outermost exception
+  bool found = false;
+  std::string_view caused_by;
+  for (; lines.next(line); ++index) {
+    std::string_view header = header_class(line);
+    if (header.empty()) continue;
+    if (index == 0) {
+      Lines peek = lines;
+      std::string_view second;
+      if (!peek.next(second) || frame_name(second).empty()) continue;
+    }
+    std::string_view prefix = chain_prefix(line);
+    if (prefix.empty()) {
+      cls = header;
+      frames_from = index + 1;
+      found = true;
+      break;
+    }
+    if (prefix == "Caused by: " && caused_by.empty()) caused_by = header;
+  }
+  if (!found) cls = caused_by;
+  if (!cls.empty()) on_class(cls);
+
+  // Frames are normalised only until enough are found: a trace has up to hundreds, and
+  // normalising is most of the cost of a fingerprint.
+  bool any_frame = false;
+  Lines frames(message);
+  std::string normalized;
+  for (size_t i = 0; frames.next(line); ++i) {
+    if (i < frames_from) continue;
+    if (!chain_prefix(line).empty()) break;
+    std::string_view name = frame_name(line);
+    if (name.empty()) continue;
+    any_frame = true;
+    std::string_view frame = name;
+    if (!normalized_already(name)) {
+      normalized = normalize_frame(name);
+      frame = normalized;
+    }
+    if (!on_frame(frame, is_framework(frame))) break;
+  }
+  return !cls.empty() || any_frame;
+}
+
 }  // namespace
 
 Fingerprint fingerprint(std::string_view message, size_t max_frames) {
-  std::vector<std::string_view> lines = split_lines(message);
   Fingerprint fp;
-
-  // The outermost header: the first unprefixed one after the log line (or line 0 when a
-  // frame follows it); otherwise the first "Caused by:" one.
-  size_t header = std::string_view::npos;
-  size_t caused_by = std::string_view::npos;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    std::string_view cls = header_class(lines[i]);
-    if (cls.empty()) continue;
-    if (i == 0 && (lines.size() < 2 || frame_name(lines[1]).empty())) continue;
-    std::string_view prefix = chain_prefix(lines[i]);
-    if (prefix.empty()) {
-      header = i;
-      fp.exception_class = std::string(cls);
-      break;
-    }
-    if (prefix == "Caused by: " && caused_by == std::string_view::npos) {
-      caused_by = i;
-      fp.exception_class = std::string(cls);
-    }
-  }
-
-  // Frames are normalised only until max_frames non-framework ones are found: a trace
-  // has up to hundreds, and normalising is most of the cost of a fingerprint.
   std::vector<std::string> first_frames;  // the fallback when all are framework frames
-  bool any_frame = false;
-  size_t from = header == std::string_view::npos ? 1 : header + 1;
-  for (size_t i = from; i < lines.size(); ++i) {
-    if (!chain_prefix(lines[i]).empty()) break;
-    std::string_view name = frame_name(lines[i]);
-    if (name.empty()) continue;
-    any_frame = true;
-    std::string frame = normalize_frame(name);
-    if (first_frames.size() < max_frames) first_frames.push_back(frame);
-    if (!is_framework(frame) && fp.top_frames.size() < max_frames) {
-      fp.top_frames.push_back(std::move(frame));
-      if (fp.top_frames.size() == max_frames) break;
-    }
-  }
-
-  if (fp.exception_class.empty() && !any_frame) {
-    fp.hash = hex64(fnv1a64(normalize_line(lines[0])));
+  const bool trace = walk_trace(
+      message, [&](std::string_view cls) { fp.exception_class = std::string(cls); },
+      [&](std::string_view frame, bool framework) {
+        if (first_frames.size() < max_frames) first_frames.emplace_back(frame);
+        if (!framework && fp.top_frames.size() < max_frames) fp.top_frames.emplace_back(frame);
+        return fp.top_frames.size() < max_frames;
+      });
+  if (!trace) {
+    fp.hash = hex64(fnv1a64(normalize_line(Lines::first(message))));
     return fp;
   }
   if (fp.top_frames.empty()) fp.top_frames = std::move(first_frames);
@@ -316,6 +375,40 @@ Fingerprint fingerprint(std::string_view message, size_t max_frames) {
   }
   fp.hash = hex64(h);
   return fp;
+}
+
+// The same hash as fingerprint(), hashed as the frames are found: no strings are built
+// for frames that need no normalising (the group key of every stack-trace event).
+std::string fingerprint_hash(std::string_view message, size_t max_frames) {
+  // Two candidate hashes: over the non-framework frames, and over the first frames (used
+  // when no frame is an application frame).
+  uint64_t top = fnv1a64({});
+  size_t top_count = 0;
+  uint64_t first = top;
+  size_t first_count = 0;
+  const bool trace = walk_trace(
+      message,
+      [&](std::string_view cls) {
+        top = fnv1a64(cls);
+        first = top;
+      },
+      [&](std::string_view frame, bool framework) {
+        if (first_count < max_frames) {
+          first = fnv1a64("\n", first);
+          first = fnv1a64(frame, first);
+          ++first_count;
+        }
+        if (!framework && top_count < max_frames) {
+          top = fnv1a64("\n", top);
+          top = fnv1a64(frame, top);
+          ++top_count;
+        }
+        return top_count < max_frames;
+      });
+  if (!trace) return hex64(fnv1a64(normalize_line(Lines::first(message))));
+  uint64_t h = top_count > 0 ? top : first;
+  if ((top_count > 0 ? top_count : first_count) == 0) h = fnv1a64("\n", h);
+  return hex64(h);
 }
 
 }  // namespace klaxon

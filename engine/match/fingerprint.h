@@ -22,4 +22,8 @@ struct Fingerprint {
 
 Fingerprint fingerprint(std::string_view message, size_t max_frames = 3);
 
+// fingerprint(message, max_frames).hash, without building the class and frame strings:
+// the group key of stack-trace events, computed for each one.
+std::string fingerprint_hash(std::string_view message, size_t max_frames = 3);
+
 }  // namespace klaxon

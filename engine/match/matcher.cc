@@ -382,7 +382,7 @@ std::string Matcher::group_key(const Rule& rule, size_t index, const Event& even
     case GroupBy::rule:
       return rule.name;
     case GroupBy::fingerprint:
-      return fingerprint(event.message).hash;
+      return fingerprint_hash(event.message);
     case GroupBy::field: {
       std::string_view value;
       if (!event.field(rule.group_field, value)) return "(missing)";
