@@ -545,8 +545,8 @@ DecodeError Decoder::decode(std::string_view payload, Event& event) {
     return DecodeError::empty;
   }
   const bool json = payload[first] == '{' && !options_.plain;
-  // The common event is read in place when simdjson may read past its end; every other
-  // record from the padded copy.
+  // The common event is read in place when the bytes simdjson reads past its end are
+  // readable; every other record from the padded copy.
   const bool in_place = json && padding_readable(payload);
   if (in_place && dom_.read(payload.data(), length, options_.extra_fields, event)) {
     stamp(event);

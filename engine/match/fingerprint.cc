@@ -304,14 +304,13 @@ bool walk_trace(std::string_view message, OnClass&& on_class, OnFrame&& on_frame
   Lines lines(message);
   std::string_view line;
   std::string_view cls;
-  size_t index = 0;
-  size_t frames_from = 1;  // lines before it hold no frame of the outermost exception
-  bool found = false;
   std::string_view caused_by;
-  for (; lines.next(line); ++index) {
+  Lines frames(message);  // where the outermost exception's frames start: after line 0,
+  frames.next(line);      // or after its header
+  for (bool first_line = true; lines.next(line); first_line = false) {
     std::string_view header = header_class(line);
     if (header.empty()) continue;
-    if (index == 0) {
+    if (first_line) {
       Lines peek = lines;
       std::string_view second;
       if (!peek.next(second) || frame_name(second).empty()) continue;
@@ -319,22 +318,19 @@ bool walk_trace(std::string_view message, OnClass&& on_class, OnFrame&& on_frame
     std::string_view prefix = chain_prefix(line);
     if (prefix.empty()) {
       cls = header;
-      frames_from = index + 1;
-      found = true;
+      frames = lines;
       break;
     }
     if (prefix == "Caused by: " && caused_by.empty()) caused_by = header;
   }
-  if (!found) cls = caused_by;
+  if (cls.empty()) cls = caused_by;
   if (!cls.empty()) on_class(cls);
 
   // Frames are normalised only until enough are found: a trace has up to hundreds, and
   // normalising is most of the cost of a fingerprint.
   bool any_frame = false;
-  Lines frames(message);
   std::string normalized;
-  for (size_t i = 0; frames.next(line); ++i) {
-    if (i < frames_from) continue;
+  while (frames.next(line)) {
     if (!chain_prefix(line).empty()) break;
     std::string_view name = frame_name(line);
     if (name.empty()) continue;
