@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "match/fingerprint.h"
+#include "match/required_literals.h"
 
 namespace klaxon {
 
@@ -221,31 +222,68 @@ std::shared_ptr<const Matcher> Matcher::compile(RuleSet rules) {
     m->pattern_rule_.insert(m->pattern_rule_.end(), r.end - r.first, static_cast<uint32_t>(i));
   }
 
-  // The databases of the scan plan, each with the global ids of its patterns.
+  // The databases of the scan plan, each with the global ids of its patterns; gated patterns
+  // apart, their literals in the main database.
   m->plan_ = ScanPlan::build(all);
+  const std::vector<uint8_t> gated = m->plan_gate();
+  const auto literal_id = [&](uint32_t k) {
+    return static_cast<unsigned int>(m->pattern_rule_.size() + k);
+  };
   bool compiled = true, oversized = false;
   CompileFailure failure;
   m->literal_db_ = !m->plan_.sets().empty();
-  for (const ScanPlan::PatternSet& set : m->plan_.sets()) {
-    bool literal = true;
-    for (uint32_t i : set.rules)
-      for (const auto& p : set.excludes ? all[i].exclude : all[i].match)
-        literal = literal && p.literal;
-    PatternList list;
-    for (uint32_t i : set.rules) {
-      bool som = !set.excludes && all[i].group_by == GroupBy::match_text;
-      uint32_t id = set.excludes ? m->ranges_[i].match_end : m->ranges_[i].first;
-      for (const auto& p : set.excludes ? all[i].exclude : all[i].match)
-        list.add(p, id++, som, literal);
-    }
+  auto compile_list = [&](const PatternList& list, bool literal) -> hs_database_t* {
     hs_database_t* db = nullptr;
+    if (list.size() == 0) return nullptr;
     if (compiled && try_compile(list, literal, &db, failure)) {
       oversized = oversized || database_size(db) > kMaxRuleDatabaseBytes;
     } else {
       compiled = false;
     }
-    m->databases_.push_back(db);
-    m->literal_db_ = m->literal_db_ && literal;
+    return db;
+  };
+  struct Entry {
+    const Pattern* pattern;
+    unsigned int id;
+    bool som;
+  };
+  auto add_once = [](std::vector<uint32_t>& list, uint32_t k) {
+    if (std::find(list.begin(), list.end(), k) == list.end()) list.push_back(k);
+  };
+  for (const ScanPlan::PatternSet& set : m->plan_.sets()) {
+    std::vector<Entry> entries;
+    PatternList behind_gate;
+    // Gate literals of this set's gated patterns: first level and the others.
+    std::vector<uint32_t> first, second;
+    for (uint32_t i : set.rules) {
+      bool som = !set.excludes && all[i].group_by == GroupBy::match_text;
+      uint32_t id = set.excludes ? m->ranges_[i].match_end : m->ranges_[i].first;
+      for (const auto& p : set.excludes ? all[i].exclude : all[i].match) {
+        if (!set.excludes && gated[id]) {
+          behind_gate.add(p, id, false, false);
+          add_once(first, m->first_level_[id]);
+          for (uint32_t k : m->pattern_literals_[id])
+            if (k != m->first_level_[id]) add_once(second, k);
+        } else {
+          entries.push_back({&p, id, som});
+        }
+        ++id;
+      }
+    }
+    for (uint32_t k : first) entries.push_back({&m->gate_literals_[k], literal_id(k), false});
+    // Every entry a literal: Hyperscan's literal API, the texts as written.
+    const bool literal = std::all_of(entries.begin(), entries.end(),
+                                     [](const Entry& e) { return e.pattern->literal; });
+    PatternList main;
+    for (const Entry& e : entries) main.add(*e.pattern, e.id, e.som, literal);
+    m->databases_.push_back(compile_list(main, literal));
+    PatternList second_level;
+    for (uint32_t k : second)
+      if (std::find(first.begin(), first.end(), k) == first.end())
+        second_level.add(m->gate_literals_[k], literal_id(k), false, true);
+    m->second_level_.push_back(compile_list(second_level, true));
+    m->gated_.push_back(compile_list(behind_gate, false));
+    m->literal_db_ = m->literal_db_ && literal && behind_gate.size() == 0;
   }
   // Only when something is wrong is every rule compiled alone, to name each culprit
   // (a valid set pays for one compile per database, not two).
@@ -268,8 +306,59 @@ std::shared_ptr<const Matcher> Matcher::compile(RuleSet rules) {
   return m;
 }
 
+std::vector<uint8_t> Matcher::plan_gate() {
+  const auto& all = rules_.rules;
+  std::vector<uint8_t> gated(pattern_rule_.size(), 0);
+  pattern_literals_.assign(pattern_rule_.size(), {});
+  std::map<std::pair<std::string, bool>, uint32_t> literal_index;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (all[i].group_by == GroupBy::match_text) continue;  // SOM: offsets are needed
+    for (size_t j = 0; j < all[i].match.size(); ++j) {
+      const Pattern& p = all[i].match[j];
+      if (p.literal) continue;
+      RequiredLiterals required = required_literals(p.expression);
+      if (!required.wide_repeat) continue;
+      const uint32_t id = ranges_[i].first + static_cast<uint32_t>(j);
+      for (std::string& text : required.literals) {
+        if (text.size() < kMinGateLiteral) continue;  // too short: found on most lines
+        auto [it, added] = literal_index.try_emplace({text, p.case_insensitive},
+                                                     static_cast<uint32_t>(gate_literals_.size()));
+        if (added)
+          gate_literals_.push_back(Pattern{text, true, p.case_insensitive, p.line, p.column});
+        pattern_literals_[id].push_back(it->second);
+      }
+      gated[id] = pattern_literals_[id].empty() ? 0 : 1;
+    }
+  }
+  // Each gated pattern is looked at when its rarest literal (the one the fewest gated patterns
+  // share) is found: "svc7" rather than the "ERROR" of 250 rules. Its most shared literal is
+  // the first level: the set's main database holds only those, few and distinct ("ERROR"),
+  // and the rest are searched for only when one of them was found.
+  std::vector<uint32_t> sharing(gate_literals_.size(), 0);
+  for (const auto& literals : pattern_literals_)
+    for (uint32_t k : literals) ++sharing[k];
+  auto rarer = [&](uint32_t a, uint32_t b) {
+    return sharing[a] != sharing[b]
+               ? sharing[a] < sharing[b]
+               : gate_literals_[a].expression.size() > gate_literals_[b].expression.size();
+  };
+  keyed_.assign(gate_literals_.size(), {});
+  first_level_.assign(pattern_rule_.size(), 0);
+  for (uint32_t id = 0; id < pattern_literals_.size(); ++id) {
+    const auto& literals = pattern_literals_[id];
+    if (literals.empty()) continue;
+    keyed_[*std::min_element(literals.begin(), literals.end(), rarer)].push_back(id);
+    first_level_[id] = *std::max_element(literals.begin(), literals.end(), rarer);
+  }
+  return gated;
+}
+
 Matcher::~Matcher() {
   for (hs_database_t* db : databases_)
+    if (db != nullptr) hs_free_database(db);
+  for (hs_database_t* db : gated_)
+    if (db != nullptr) hs_free_database(db);
+  for (hs_database_t* db : second_level_)
     if (db != nullptr) hs_free_database(db);
   for (auto& per_rule : field_regex_)
     for (hs_database_t* db : per_rule)
@@ -279,6 +368,8 @@ Matcher::~Matcher() {
 size_t Matcher::database_bytes() const {
   size_t total = 0;
   for (const hs_database_t* db : databases_) total += database_size(db);
+  for (const hs_database_t* db : gated_) total += database_size(db);
+  for (const hs_database_t* db : second_level_) total += database_size(db);
   for (const auto& per_rule : field_regex_)
     for (const hs_database_t* db : per_rule) total += database_size(db);
   return total;
@@ -291,9 +382,14 @@ Matcher::Scratch::Scratch(const Matcher& m) : owner_(&m) {
       throw std::runtime_error("Hyperscan could not allocate scratch space");
   };
   for (const hs_database_t* db : m.databases_) grow(db);
+  for (const hs_database_t* db : m.gated_) grow(db);
+  for (const hs_database_t* db : m.second_level_) grow(db);
   for (const auto& per_rule : m.field_regex_)
     for (const hs_database_t* db : per_rule) grow(db);
   hits_.assign(m.pattern_count(), 0);
+  patterns_ = static_cast<uint32_t>(m.pattern_count());
+  literal_hit_.assign(m.gate_literals_.size(), 0);
+  literal_set_.reserve(m.gate_literals_.size());
   seen_.assign(m.rules().size(), 0);
   condition_seen_.assign(m.plan_.condition_count(), 0);
   condition_holds_.assign(m.plan_.condition_count(), 0);
@@ -310,6 +406,14 @@ Matcher::Scratch::~Scratch() {
 int Matcher::on_hit(unsigned int id, unsigned long long from, unsigned long long to,
                     unsigned int /*flags*/, void* context) {
   auto* s = static_cast<Scratch*>(context);
+  if (id >= s->patterns_) {  // a gate literal
+    const uint32_t k = id - s->patterns_;
+    if (s->literal_hit_[k] == 0) {
+      s->literal_hit_[k] = 1;
+      s->literal_set_.push_back(k);
+    }
+    return 0;
+  }
   if (s->hits_[id] == 0) {
     s->hits_[id] = 1;
     s->from_[id] = from;
@@ -430,13 +534,23 @@ bool Matcher::holds(size_t index, const Event& event, Scratch& scratch) const {
   return group == ScanPlan::kNone || condition_holds(static_cast<size_t>(group), event, scratch);
 }
 
-void Matcher::scan(int set, const Event& event, Scratch& scratch) const {
+bool Matcher::gate_open(const Scratch& scratch) const {
+  for (uint32_t k : scratch.literal_set_)
+    for (uint32_t id : keyed_[k]) {
+      bool all_found = true;
+      for (uint32_t other : pattern_literals_[id])
+        all_found = all_found && scratch.literal_hit_[other];
+      if (all_found) return true;
+    }
+  return false;
+}
+
+void Matcher::scan(const hs_database_t* db, const Event& event, Scratch& scratch) const {
   static constexpr char kEmpty[] = "";
   const char* data = event.message.empty() ? kEmpty : event.message.data();
   size_t size = std::min<size_t>(event.message.size(), std::numeric_limits<unsigned int>::max());
-  hs_error_t rc =
-      hs_scan(databases_[static_cast<size_t>(set)], data, static_cast<unsigned int>(size), 0,
-              scratch.hs_, &Matcher::on_hit, &scratch);
+  hs_error_t rc = hs_scan(db, data, static_cast<unsigned int>(size), 0, scratch.hs_,
+                          &Matcher::on_hit, &scratch);
   if (rc != HS_SUCCESS)
     throw std::runtime_error("Hyperscan scan failed with error " + std::to_string(rc));
 }
@@ -480,10 +594,22 @@ void Matcher::match(const Event& event, Scratch& scratch, std::vector<Match>& ou
     ~ResetHits() {
       for (uint32_t id : s.set_) s.hits_[id] = 0;
       s.set_.clear();
+      for (uint32_t k : s.literal_set_) s.literal_hit_[k] = 0;
+      s.literal_set_.clear();
     }
   } reset{scratch};
   ++scratch.scans_;
-  if (patterns != ScanPlan::kNone) scan(patterns, event, scratch);
+  if (patterns != ScanPlan::kNone) {
+    const auto set = static_cast<size_t>(patterns);
+    if (databases_[set] != nullptr) scan(databases_[set], event, scratch);
+    if (gated_[set] != nullptr && !scratch.literal_set_.empty()) {
+      if (second_level_[set] != nullptr) scan(second_level_[set], event, scratch);
+      if (gate_open(scratch)) {
+        ++scratch.gated_scans_;
+        scan(gated_[set], event, scratch);
+      }
+    }
+  }
 
   // Rules whose match patterns hit: the rest cannot match, whatever they select.
   scratch.hit_rules_.clear();
@@ -501,7 +627,7 @@ void Matcher::match(const Event& event, Scratch& scratch, std::vector<Match>& ou
   }
   // Excludes, only when a matching rule has some: vetoed rules drop out.
   if (need_excludes && bucket.excludes != ScanPlan::kNone) {
-    scan(bucket.excludes, event, scratch);
+    scan(databases_[static_cast<size_t>(bucket.excludes)], event, scratch);
     size_t kept = first_out;
     for (size_t k = first_out; k < out.size(); ++k)
       if (!vetoed(out[k].rule_index, scratch)) out[kept++] = std::move(out[k]);

@@ -13,6 +13,15 @@
 // at: the cost per event follows the hits, not the number of rules. Pattern ids map back to
 // (rule, match|exclude). Field regexes have a small database each.
 //
+// Gate: a match pattern with a repeat (such as `.*`) and literals every match must contain
+// (required_literals.h) is compiled into a second, gated database of its scan set; its
+// literals join the set's main database. The gated database is scanned only when, for some
+// gated pattern, all of its literals were found: the same matches, without running the
+// costly automaton over lines that cannot match (~700 ns saved per ERROR line with 250
+// `\bERROR\b.*svcN\b` rules). Only each gated pattern's most shared literal ("ERROR") is in
+// the main database; the others ("svcN") are in a literal database scanned only when one of
+// those was found. Patterns of rules grouped by match text (SOM) and excludes are never gated.
+//
 // Thread: a compiled Matcher is immutable and may be shared by threads; each thread
 // brings its own Scratch. compile() may take long for big rule sets: call it off the
 // consuming thread.
@@ -41,6 +50,8 @@ struct Match {
 inline constexpr size_t kMaxRuleDatabaseBytes = 16 << 20;
 // The matched text used as a group key (group_by: match) is cut to this many bytes.
 inline constexpr size_t kMaxMatchKeyBytes = 256;
+// Gate literals shorter than this are not used: they are found on most lines.
+inline constexpr size_t kMinGateLiteral = 3;
 
 class Matcher {
  public:
@@ -63,6 +74,8 @@ class Matcher {
     // How many events match() scanned with Hyperscan using this scratch (events that no
     // selected rule needs scanned are not). For tests and benchmarks.
     uint64_t scans() const { return scans_; }
+    // How many of those scans also ran a gated database (its gate open).
+    uint64_t gated_scans() const { return gated_scans_; }
 
    private:
     friend class Matcher;
@@ -75,10 +88,14 @@ class Matcher {
     std::vector<uint32_t> seen_;            // per rule: the event number it was last listed for
     std::vector<uint32_t> condition_seen_;  // per condition group: event number it was evaluated
     std::vector<uint8_t> condition_holds_;  // per condition group: its value for that event
+    std::vector<uint8_t> literal_hit_;      // per gate literal: found in the current scan
+    std::vector<uint32_t> literal_set_;     // gate literals set in literal_hit_
+    uint32_t patterns_ = 0;                 // ids from here on are gate literals
     uint32_t event_number_ = 0;
     const Matcher* owner_;  // the matcher whose databases hs_ was sized for
     bool field_hit_ = false;
     uint64_t scans_ = 0;
+    uint64_t gated_scans_ = 0;
   };
 
   // Appends one Match per rule the event matches, in rule order (out is not cleared).
@@ -102,7 +119,11 @@ class Matcher {
   bool selected(const Rule& rule, size_t index, const Event& event, Scratch& scratch) const;
   bool field_holds(const FieldCondition& c, hs_database_t* regex, const Event& event,
                    Scratch& scratch) const;
-  void scan(int set, const Event& event, Scratch& scratch) const;
+  void scan(const hs_database_t* db, const Event& event, Scratch& scratch) const;
+  // Whether some gated pattern has all of its literals in the current scan's hits.
+  bool gate_open(const Scratch& scratch) const;
+  // Decides which match patterns are gated and fills the gate's tables.
+  std::vector<uint8_t> plan_gate();
   std::string group_key(const Rule& rule, size_t index, const Event& event,
                         const Scratch& scratch) const;
   static int on_hit(unsigned int id, unsigned long long from, unsigned long long to,
@@ -113,6 +134,13 @@ class Matcher {
   RuleSet rules_;
   ScanPlan plan_;
   std::vector<hs_database_t*> databases_;  // per ScanPlan::sets() entry
+  std::vector<hs_database_t*> gated_;  // per ScanPlan::sets() entry: its gated patterns, or null
+  std::vector<hs_database_t*> second_level_;  // per set: gate literals after the first, or null
+  // Gate literals, deduplicated; id pattern_count() + k in the main databases is literal k.
+  std::vector<Pattern> gate_literals_;
+  std::vector<std::vector<uint32_t>> keyed_;             // per literal: gated patterns keyed on it
+  std::vector<std::vector<uint32_t>> pattern_literals_;  // per pattern id: its gate literals
+  std::vector<uint32_t> first_level_;  // per gated pattern id: its literal in the main database
   bool literal_db_ = false;
   std::vector<uint32_t> pattern_rule_;  // pattern id -> rule index
   // Per rule, its pattern ids: match patterns [first, match_end), excludes [match_end, end).

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "core/error.h"
 #include "match/fingerprint.h"
 #include "match/rules_loader.h"
@@ -513,6 +515,102 @@ TEST(MatcherIndex, SameAnswersAsCheckingEveryRule) {
     }
     ASSERT_EQ(names_of(*m, s, e), want) << "event " << n << ": " << e.type << " " << message;
   }
+}
+
+// The gate (matcher.h): patterns with a wide repeat are scanned only when their required
+// literals are all in the message, with the same answers.
+TEST(MatcherGate, GatedPatternsMatchExactlyAsBefore) {
+  auto m = compile_text(R"(rules:
+  - name: svc7
+    message: {match: ['\bERROR\b.*svc7\b']}
+  - name: svc8
+    message: {match: ['\bERROR\b.*svc8\b']}
+  - name: caseless
+    message: {match: [{regex: 'refund.*FAILED', case_insensitive: true}]}
+  - name: plain
+    message: {match: ['\bWARN\b']}
+)");
+  Matcher::Scratch s(*m);
+  EXPECT_EQ(matched(*m, s, make_event("12:00 ERROR call to svc7 failed")), Names{"svc7"});
+  EXPECT_EQ(matched(*m, s, make_event("ERROR svc8 and svc7")), (Names{"svc7", "svc8"}));
+  EXPECT_EQ(matched(*m, s, make_event("ERROR svc77 timed out")), Names{}) << "\\b after svc7";
+  EXPECT_EQ(matched(*m, s, make_event("svc7 then ERROR")), Names{}) << "order matters";
+  EXPECT_EQ(matched(*m, s, make_event("ERROR in\nsvc7")), Names{}) << ". stops at a line end";
+  EXPECT_EQ(matched(*m, s, make_event("Refund of P1 failed")), Names{"caseless"});
+  EXPECT_EQ(matched(*m, s, make_event("WARN slow")), Names{"plain"});
+  const uint64_t gated_before = s.gated_scans();
+  EXPECT_EQ(matched(*m, s, make_event("ERROR with no service named")), Names{});
+  EXPECT_EQ(matched(*m, s, make_event("INFO all good")), Names{});
+  EXPECT_EQ(s.gated_scans(), gated_before) << "no gated pattern could match: not scanned";
+  EXPECT_EQ(matched(*m, s, make_event("ERROR svc7")), Names{"svc7"});
+  EXPECT_EQ(s.gated_scans(), gated_before + 1);
+}
+
+TEST(MatcherGate, SameAnswersAsEachPatternScannedAlone) {
+  const char* words[] = {"ERROR", "svc1", "svc2", "svc12", "code=E7", "timeout", "pay",
+                         "\n",    "x",    "-",    " ",     "FAILED",  "failed"};
+  const char* shapes[] = {R"(\bERROR\b.*svc%\b)",
+                          "timeout.*svc%",
+                          "svc%[^;]*FAILED",
+                          R"(code=E%\S*\s)",
+                          "pay(ment)?.+svc%",
+                          R"(\bERROR\b)",
+                          "svc%",
+                          "(?:ERROR|pay).*x%"};
+  std::mt19937 rng(5);
+  RuleSet set;
+  std::vector<Pattern> patterns;
+  for (int i = 0; i < 120; ++i) {
+    std::string shape = shapes[rng() % std::size(shapes)];
+    if (size_t at = shape.find('%'); at != std::string::npos)
+      shape.replace(at, 1, std::to_string(rng() % 14));
+    Rule r;
+    r.name = "r" + std::to_string(i);
+    r.match.push_back(Pattern{shape, false, rng() % 4 == 0, 1, 1});
+    patterns.push_back(r.match.back());
+    set.rules.push_back(std::move(r));
+  }
+  auto m = Matcher::compile(set);
+  Matcher::Scratch s(*m);
+  // The reference: each pattern in a database of its own, with the matcher's flags.
+  std::vector<hs_database_t*> alone;
+  hs_scratch_t* hs = nullptr;
+  for (const Pattern& p : patterns) {
+    hs_database_t* db = nullptr;
+    hs_compile_error_t* error = nullptr;
+    unsigned flags =
+        HS_FLAG_SINGLEMATCH | HS_FLAG_MULTILINE | (p.case_insensitive ? HS_FLAG_CASELESS : 0u);
+    ASSERT_EQ(hs_compile(p.expression.c_str(), flags, HS_MODE_BLOCK, nullptr, &db, &error),
+              HS_SUCCESS)
+        << p.expression;
+    ASSERT_EQ(hs_alloc_scratch(db, &hs), HS_SUCCESS);
+    alone.push_back(db);
+  }
+  auto on_match = [](unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) {
+    *static_cast<bool*>(ctx) = true;
+    return 1;
+  };
+  int matches = 0;
+  for (int n = 0; n < 4000; ++n) {
+    std::string message;
+    for (int w = static_cast<int>(rng() % 8); w >= 0; --w)
+      message += words[rng() % std::size(words)];
+    std::vector<std::string> want;
+    for (size_t i = 0; i < alone.size(); ++i) {
+      bool hit = false;
+      hs_scan(alone[i], message.data(), static_cast<unsigned>(message.size()), 0, hs, on_match,
+              &hit);
+      if (hit) want.push_back(set.rules[i].name);
+    }
+    matches += static_cast<int>(want.size());
+    Event e = make_event(message);
+    ASSERT_EQ(matched(*m, s, e), want) << "message: " << message;
+  }
+  EXPECT_GT(matches, 2000);
+  EXPECT_GT(s.gated_scans(), 100u);
+  EXPECT_LT(s.gated_scans(), 4000u) << "the gate kept some messages from the gated scan";
+  hs_free_scratch(hs);
+  for (hs_database_t* db : alone) hs_free_database(db);
 }
 
 }  // namespace
