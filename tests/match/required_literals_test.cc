@@ -68,13 +68,14 @@ struct Fuzz {
   std::mt19937 rng{20261205};
   std::string atom() {
     static const std::vector<std::string> atoms = {
-        "a",   "b",   "c",      "ab",       "\\.",    ".", "[ab]", "[^a]", "\\w",
-        "\\s", "\\b", "(a|bc)", "(?:ab|c)", "(a.*b)", "^", "$",    "\\d",  " "};
+        "a",   "b",   "c",   "ab",     "\\.",         ".",      "[ab]", "[^a]",
+        "\\w", "\\s", "\\b", "(a|bc)", "(?:ab|c)",    "(a.*b)", "^",    "$",
+        "\\d", " ",   "\\S", "[^ab]",  "(?:a(b|c)*)", "\\-",    "[.]",  "\\B"};
     return atoms[rng() % atoms.size()];
   }
   std::string quantifier() {
-    static const std::vector<std::string> q = {"",    "",      "",     "?",  "*", "+",
-                                               "{2}", "{0,2}", "{1,}", "*?", "+?"};
+    static const std::vector<std::string> q = {"",      "",     "",   "?",  "*",   "+",     "{2}",
+                                               "{0,2}", "{1,}", "*?", "+?", "{0}", "{1,3}", "??"};
     return q[rng() % q.size()];
   }
   std::string regex() {
@@ -84,7 +85,7 @@ struct Fuzz {
     return out;
   }
   std::string text() {
-    static const char chars[] = "abcAB. \n1_";
+    static const char chars[] = "abcAB. \n1_-";
     std::string out;
     const size_t n = rng() % 14;
     for (size_t i = 0; i < n; ++i) out += chars[rng() % (sizeof(chars) - 1)];
