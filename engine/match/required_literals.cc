@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstddef>
 #include <optional>
+#include <string_view>
 
 namespace klaxon {
 namespace {
@@ -11,29 +12,7 @@ bool is_ascii_alnum(unsigned char c) { return c < 0x80 && std::isalnum(c) != 0; 
 
 // Escapes of one character that match one character or nothing (\b): an atom, not a literal.
 bool is_class_escape(char c) {
-  switch (c) {
-    case 'b':
-    case 'B':
-    case 'd':
-    case 'D':
-    case 'w':
-    case 'W':
-    case 's':
-    case 'S':
-    case 'h':
-    case 'H':
-    case 'v':
-    case 'V':
-    case 'n':
-    case 'r':
-    case 't':
-    case 'f':
-    case 'e':
-    case 'a':
-      return true;
-    default:
-      return false;
-  }
+  return c != '\0' && std::string_view("bBdDwWsShHvVnrtfea").find(c) != std::string_view::npos;
 }
 
 class Reader {
