@@ -1,6 +1,7 @@
 #include "match/scan_plan.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <map>
