@@ -1,33 +1,49 @@
 # The README's two commands: `make demo` and `make test`.
-# Each installs missing Debian packages (quietly, only when missing), builds, then runs.
+# Each installs the Debian packages it needs (scripts/deps.sh: only the missing ones, quietly),
+# builds what it runs (scripts/build.sh: one line, the compiler's output only on failure),
+# then runs.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 DEMO_ARGS ?=
+export JOBS
 
-.PHONY: all deps build demo test test-sanitize bench format clean
+.PHONY: all deps deps-test build klaxon demo test test-sanitize fresh-debian-check bench format clean
 
 all: build
 
 deps:
+	@scripts/deps.sh build
+
+deps-test:
 	@scripts/deps.sh test
 
-build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+# The engine alone: all `make demo` needs.
+klaxon: deps
+	@scripts/build.sh $(BUILD) "klaxon" "about 4 minutes on 2 cores" \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -- klaxon
 
-demo: build
-	$(BUILD)/klaxon demo --rules rules/pay.yaml $(DEMO_ARGS)
+# The engine, every test and the bench tools.
+build: deps-test
+	@scripts/build.sh $(BUILD) "klaxon and its tests" "about 7 minutes on 2 cores" \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -- all
+
+demo: klaxon
+	@$(BUILD)/klaxon demo --rules rules/pay.yaml $(DEMO_ARGS)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
 
 # The same tests once under AddressSanitizer and UndefinedBehaviorSanitizer (CI runs this too).
-test-sanitize: deps
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKLAXON_SANITIZE=ON >/dev/null
-	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+test-sanitize: deps-test
+	@scripts/build.sh $(ASAN_BUILD) "klaxon and its tests under ASan+UBSan" \
+	  "about 9 minutes on 2 cores" -DCMAKE_BUILD_TYPE=Debug -DKLAXON_SANITIZE=ON -- all
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# Both README commands on a bare Debian 12 root (needs root; CI runs it).
+fresh-debian-check:
+	scripts/fresh-debian-check.sh --test
 
 bench:
 	bench/run
