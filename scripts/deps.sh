@@ -13,7 +13,7 @@ build_pkgs=(g++ cmake make pkg-config
   librdkafka-dev librocksdb-dev libsimdjson-dev libhyperscan-dev prometheus-cpp-dev
   libspdlog-dev libyaml-cpp-dev libcli11-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev)
-# The real components the tests start or call (tests/README in each folder says which).
+# The real components the tests start or call, and the tools they check files with.
 test_pkgs=(kcat curl python3 python3-jsonschema python3-yaml python3-aiosmtpd
   prometheus prometheus-alertmanager valgrind docker-compose)
 bench_pkgs=(kcat python3-confluent-kafka libbenchmark-dev valgrind)

@@ -303,7 +303,7 @@ std::string to_log_line(const Alert& a) {
                   " group=" + a.group_key;
   if (!a.exception_class.empty()) s += " exception=" + a.exception_class;
   s += " count=" + std::to_string(a.count) + " suppressed=" + std::to_string(a.suppressed_count);
-  if (a.has_source) s += " host=" + a.host;
+  if (a.has_source && !a.host.empty()) s += " host=" + a.host;
   s += " id=" + a.id + " condition=\"" + a.condition + "\"";
   if (!a.request_ids.empty()) s += " request_ids=" + a.request_ids.front();
   for (size_t i = 1; i < a.request_ids.size(); ++i) s += "," + a.request_ids[i];
@@ -331,8 +331,14 @@ std::string to_text(const Alert& a, size_t stack_lines) {
   if (a.first_seen_ms != 0) s += "; group first seen " + format_timestamp_ms(a.first_seen_ms);
   s += "; " + std::to_string(a.suppressed_count) +
        " suppressed since the previous alert (realert " + format_duration(a.window) + ")\n";
-  if (a.has_source)
-    s += "  where      host " + a.host + "  path " + a.path + "  type " + a.type + "\n";
+  if (a.has_source) {  // plain log lines have none of these: no empty labels
+    std::string where;
+    for (auto [label, value] : {std::pair<const char*, const std::string*>{"host", &a.host},
+                                {"path", &a.path},
+                                {"type", &a.type}})
+      if (!value->empty()) where += (where.empty() ? "" : "  ") + std::string(label) + " " + *value;
+    if (!where.empty()) s += "  where      " + where + "\n";
+  }
   if (!a.request_ids.empty()) {
     s += "  requests  ";
     for (const auto& id : a.request_ids) s += " " + id;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "alert/rule_types.h"
+#include "core/text.h"
 
 namespace klaxon {
 
@@ -42,18 +43,7 @@ bool at_least(int64_t t, int64_t since, int64_t span) {
   return elapsed >= span;
 }
 
-std::string duration_text(int64_t ms) {
-  if (ms <= 0) return "0s";
-  if (ms % 1000 != 0) return std::to_string(ms) + "ms";
-  int64_t s = ms / 1000;
-  std::string out;
-  const int64_t day = 86400, hour = 3600, minute = 60;
-  if (s >= day) out += std::to_string(s / day) + "d", s %= day;
-  if (s >= hour) out += std::to_string(s / hour) + "h", s %= hour;
-  if (s >= minute) out += std::to_string(s / minute) + "m", s %= minute;
-  if (s > 0) out += std::to_string(s) + "s";
-  return out;
-}
+std::string duration_text(int64_t ms) { return human_duration(ms); }
 
 }  // namespace logic
 }  // namespace klaxon

@@ -84,7 +84,7 @@ namespace logic {
 void merge_ids(std::vector<std::string>& ids, const std::vector<std::string>& add, size_t max);
 // t - since >= span, without overflow.
 bool at_least(int64_t t, int64_t since, int64_t span);
-// Human form of a duration: 90s -> "1m30s".
+// Human form of a duration (core/text.h): 90s -> "1m30s", 40192ms -> "40.2s".
 std::string duration_text(int64_t ms);
 }  // namespace logic
 

@@ -19,6 +19,7 @@
 #include "app/topics_setup.h"
 #include "app/traffic.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "source/consumer.h"
 #include "source/mock_cluster.h"
 
@@ -84,16 +85,24 @@ bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
 
 const char* mark(bool ok) { return ok ? "ok" : "MISMATCH"; }
 
+// "5m", or "1m to 10m" when the rules differ.
+std::string realert_windows(const Matcher& matcher) {
+  int64_t low = -1, high = 0;
+  for (const Rule& r : matcher.rules()) {
+    int64_t ms = r.realert.count();
+    low = low < 0 ? ms : std::min(low, ms);
+    high = std::max(high, ms);
+  }
+  if (low == high) return human_duration(high) + " in these rules";
+  return human_duration(low) + " to " + human_duration(high) + " in these rules";
+}
+
 }  // namespace
 
-int demo_command(const DemoCommand& cmd, StopSignals& signals) {
+int demo_command(const DemoCommand& cmd, ProcessSignals& signals) {
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::condition_variable cv;
-  signals.on_stop([&](int) {
-    stop = true;
-    cv.notify_all();
-  });
 
   MockCluster cluster(3);
   Config config;
@@ -119,7 +128,8 @@ int demo_command(const DemoCommand& cmd, StopSignals& signals) {
       engine = std::make_unique<Engine>(config);
     } catch (const std::runtime_error& e) {
       if (std::string(e.what()).find("cannot serve metrics") == std::string::npos) throw;
-      spdlog::warn("{}; using a free port instead", e.what());
+      spdlog::warn("metrics: {} is taken; using a free port instead (--metrics-listen sets it)",
+                   cmd.metrics_listen);
       config.metrics.listen = "127.0.0.1:0";
       engine = std::make_unique<Engine>(config);
     }
@@ -127,9 +137,20 @@ int demo_command(const DemoCommand& cmd, StopSignals& signals) {
     std::fprintf(stderr, "invalid rules:\n%s\n", e.what());
     return 2;
   }
+  auto subscription = signals.subscribe(
+      [&](int) {
+        stop = true;
+        cv.notify_all();
+      },
+      [&engine] { engine->reloader().request_reload(); });
   std::string metrics_url =
       "http://127.0.0.1:" + std::to_string(engine->metrics_port()) + "/metrics";
-  std::printf("metrics at %s\n", metrics_url.c_str());
+  std::string how_long =
+      cmd.keep_running
+          ? "until Ctrl-C"
+          : "for about " + human_duration(static_cast<int64_t>(cmd.duration_seconds * 1000));
+  std::printf("metrics at %s while the demo runs (%s)\n", metrics_url.c_str(), how_long.c_str());
+  std::fflush(stdout);
   std::thread engine_thread([&] {
     try {
       engine->run();
@@ -174,6 +195,15 @@ int demo_command(const DemoCommand& cmd, StopSignals& signals) {
       if (n >= static_cast<uint64_t>(cmd.burst) && first != clock::time_point{}) {
         double secs = std::chrono::duration<double>(clock::now() - first).count();
         if (secs > 0) burst_rate = static_cast<double>(n - at_first) / secs;
+        // Why it goes quiet now: the groups of the burst have alerted once and wait out
+        // their realert windows; the steady traffic mostly repeats them.
+        std::printf(
+            "\n-- the burst of %s is processed; %.0f events/s follow. Few alerts from here: "
+            "each group alerted once and stays quiet for its realert window (%s), counting "
+            "what it suppresses. Metrics: %s\n",
+            plural(static_cast<uint64_t>(cmd.burst), "event").c_str(), cmd.rate,
+            realert_windows(engine->matcher()).c_str(), metrics_url.c_str());
+        std::fflush(stdout);
         return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -226,21 +256,19 @@ int demo_command(const DemoCommand& cmd, StopSignals& signals) {
       static_cast<unsigned long long>(kind(EventKind::error_excluded)),
       static_cast<unsigned long long>(kind(EventKind::exception_stack)), g.stack_by_bug.size(),
       static_cast<unsigned long long>(kind(EventKind::invalid)));
-  std::printf(
-      "engine     %llu events, %llu matches, %llu alerts, %llu suppressed, "
-      "%llu invalid (sent to %s)%s\n",
-      static_cast<unsigned long long>(s.events.load()),
-      static_cast<unsigned long long>(s.matches.load()),
-      static_cast<unsigned long long>(s.alerts.load()),
-      static_cast<unsigned long long>(s.suppressed.load()),
-      static_cast<unsigned long long>(s.invalid.load()), config.kafka.dead_letter_topic.c_str(),
-      drained ? "" : "  (not fully drained)");
+  std::printf("engine     %s, %s, %s, %llu suppressed, %llu invalid (sent to %s)%s\n",
+              plural(s.events.load(), "event").c_str(),
+              plural(s.matches.load(), "match", "matches").c_str(),
+              plural(s.alerts.load(), "alert").c_str(),
+              static_cast<unsigned long long>(s.suppressed.load()),
+              static_cast<unsigned long long>(s.invalid.load()),
+              config.kafka.dead_letter_topic.c_str(), drained ? "" : "  (not fully drained)");
   if (burst_rate.load() > 0)
     std::printf(
         "speed      %.0f events/s while catching up with the burst of %lld events "
         "(consume, decode, match, RocksDB state, alerts, commits; 1 pipeline thread)\n",
         burst_rate.load(), static_cast<long long>(cmd.burst));
-  std::printf("read back %llu alerts from %s\n", static_cast<unsigned long long>(printer.printed()),
+  std::printf("read back %s from %s\n", plural(printer.printed(), "alert").c_str(),
               config.kafka.alerts_topic.c_str());
   bool all_ok = drained;
   if (std::filesystem::path(cmd.rules_path).filename() == "pay.yaml") {
@@ -263,7 +291,8 @@ int demo_command(const DemoCommand& cmd, StopSignals& signals) {
                 static_cast<unsigned long long>(kind(EventKind::invalid)), mark(i_ok));
     all_ok = all_ok && m_ok && a_ok && i_ok;
   }
-  std::printf("metrics    %s (served while the demo runs)\n", metrics_url.c_str());
+  std::printf("metrics    were at %s while the demo ran (DEMO_ARGS=--keep-running keeps them up)\n",
+              metrics_url.c_str());
   engine.reset();
   std::error_code ec;
   std::filesystem::remove_all(state_dir, ec);

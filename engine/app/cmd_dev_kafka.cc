@@ -11,7 +11,7 @@
 
 namespace klaxon {
 
-int dev_kafka_command(const DevKafkaCommand& cmd, StopSignals& signals) {
+int dev_kafka_command(const DevKafkaCommand& cmd, ProcessSignals& signals) {
   MockCluster cluster(cmd.brokers);
   cluster.create_topic(cmd.topic, cmd.partitions, cmd.replication);
   cluster.create_topic(cmd.alerts_topic, cmd.partitions, cmd.replication);
@@ -32,7 +32,7 @@ int dev_kafka_command(const DevKafkaCommand& cmd, StopSignals& signals) {
   std::mutex mu;
   std::condition_variable cv;
   bool stop = false;
-  signals.on_stop([&](int) {
+  auto subscription = signals.subscribe([&](int) {
     std::lock_guard lock(mu);
     stop = true;
     cv.notify_all();

@@ -37,9 +37,9 @@ uint64_t write_stdout(Generator& generator, const GenerateCommand& cmd,
 }
 }  // namespace
 
-int generate_command(const GenerateCommand& cmd, StopSignals& signals) {
+int generate_command(const GenerateCommand& cmd, ProcessSignals& signals) {
   std::atomic<bool> stop{false};
-  signals.on_stop([&stop](int) { stop = true; });
+  auto subscription = signals.subscribe([&stop](int) { stop = true; });
   Generator generator(cmd.generator);
   auto started = std::chrono::steady_clock::now();
   uint64_t n;

@@ -1,4 +1,3 @@
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -6,28 +5,27 @@
 
 #include "app/commands.h"
 #include "app/engine.h"
+#include "app/logging.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "match/rules_loader.h"
 
 namespace klaxon {
 
-void setup_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("klaxon");
-  spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
-  spdlog::set_level(spdlog::level::from_str(level));
-}
-
-int run_command(const RunCommand& cmd, StopSignals& signals) {
+int run_command(const RunCommand& cmd, ProcessSignals& signals) {
   Config config;
   try {
     config = load_config(cmd.config_file);
-    if (!cmd.rules_path.empty()) config.rules.path = cmd.rules_path;
+    if (!cmd.rules_path.empty()) {
+      config.rules.path = cmd.rules_path;
+      config.rules.path_as_written.clear();  // the command line's, relative to the cwd
+    }
+    if (!cmd.metrics_listen.empty()) config.metrics.listen = cmd.metrics_listen;
   } catch (const LoadError& e) {
     std::fprintf(stderr, "invalid configuration:\n%s\n", e.what());
     return 2;
   }
-  spdlog::set_level(spdlog::level::from_str(config.log.level));
+  set_log_level(cmd.log_level, config.log.level);
   std::unique_ptr<Engine> engine;
   try {
     engine = std::make_unique<Engine>(config);
@@ -38,10 +36,12 @@ int run_command(const RunCommand& cmd, StopSignals& signals) {
     spdlog::critical("cannot start: {}", e.what());
     return 1;
   }
-  signals.on_stop([&engine](int sig) {
-    spdlog::info("signal {}: finishing the current batch, committing, stopping", sig);
-    engine->stop();
-  });
+  auto subscription = signals.subscribe(
+      [&engine](int sig) {
+        spdlog::info("signal {}: finishing the current batch, committing, stopping", sig);
+        engine->stop();
+      },
+      [&engine] { engine->reloader().request_reload(); });
   try {
     engine->run();
   } catch (const std::exception& e) {
@@ -54,10 +54,14 @@ int run_command(const RunCommand& cmd, StopSignals& signals) {
 int check_command(const CheckCommand& cmd) {
   try {
     Config config = cmd.config_file.empty() ? Config{} : load_config(cmd.config_file);
-    std::string rules = cmd.rules_path.empty() ? config.rules.path : cmd.rules_path;
-    auto matcher = load_matcher(rules);
-    std::printf("ok: %zu rules, %zu patterns from %zu files\n", matcher->rules().size(),
-                matcher->pattern_count(), matcher->rule_set().files.size());
+    if (!cmd.rules_path.empty()) {
+      config.rules.path = cmd.rules_path;
+      config.rules.path_as_written.clear();
+    }
+    auto matcher = load_matcher(config);
+    std::printf("ok: %s, %s from %s\n", plural(matcher->rules().size(), "rule").c_str(),
+                plural(matcher->pattern_count(), "pattern").c_str(),
+                plural(matcher->rule_set().files.size(), "file").c_str());
     return 0;
   } catch (const LoadError& e) {
     std::fprintf(stderr, "%s\n", e.what());

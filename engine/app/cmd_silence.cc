@@ -2,6 +2,7 @@
 // <group>-silences that every pod of the group reads (app/silence_feed.h).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -37,6 +38,21 @@ std::string alert_label_list() {
   std::string out;
   for (const char* label : kAlertLabelNames) out += (out.empty() ? "" : ", ") + std::string(label);
   return out;
+}
+
+// A label with a closed set of values (severity, rule_type): a silence on any other value
+// could never hold back an alert. Empty when the value can occur.
+std::string impossible_value(const std::string& label, const std::string& value) {
+  std::vector<std::string> values;
+  if (label == "severity")
+    for (std::string_view v : kSeverities) values.emplace_back(v);
+  if (label == "rule_type")
+    for (RuleType t : kAllRuleTypes) values.emplace_back(to_string(t));
+  if (values.empty() || std::find(values.begin(), values.end(), value) != values.end()) return "";
+  std::string list;
+  for (const auto& v : values) list += (list.empty() ? "" : ", ") + v;
+  return "no alert has " + label + " \"" + value +
+         "\", so this silence would never hold one back; " + label + " is one of " + list;
 }
 
 std::string new_silence_id() {
@@ -112,6 +128,8 @@ int add(const SilenceCommand& cmd, const Config& config) {
     else if (!is_alert_label(m.first))
       problems.push_back("--match " + text + ": no alert has a label \"" + m.first +
                          "\"; labels: " + alert_label_list());
+    else if (std::string why = impossible_value(m.first, m.second); !why.empty())
+      problems.push_back("--match " + text + ": " + why);
     else
       s.match.insert(m);
   }
@@ -130,11 +148,19 @@ int add(const SilenceCommand& cmd, const Config& config) {
     else
       s.starts_ms = *at;
   }
-  if (!s.rule.empty()) {
+  auto alertname = s.match.find("alertname");
+  if (!s.rule.empty() || alertname != s.match.end()) {
     std::set<std::string> names;
-    for (const auto& r : load_rules(config.rules.path).rules) names.insert(r.name);
-    if (!names.count(s.rule))
+    try {
+      for (const auto& r : load_rules(config.rules.path).rules) names.insert(r.name);
+    } catch (const LoadError& e) {
+      throw with_rules_path_context(e, config);
+    }
+    if (!s.rule.empty() && !names.count(s.rule))
       problems.push_back("--rule " + s.rule + ": no such rule in " + config.rules.path);
+    if (alertname != s.match.end() && !names.count(alertname->second))
+      problems.push_back("--match alertname=" + alertname->second + ": no such rule in " +
+                         config.rules.path + " (alertname is the rule's name)");
   }
   if (!problems.empty()) {
     for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.c_str());

@@ -9,6 +9,7 @@
 
 #include "app/commands.h"
 #include "app/engine.h"
+#include "app/logging.h"
 #include "app/pipeline.h"
 #include "config/config.h"
 #include "core/backoff.h"
@@ -90,7 +91,7 @@ int prepare_cluster(EsClient& client, const EsConfig& es, const Stop& stopped) {
 
 }  // namespace
 
-int sink_es_command(const SinkEsCommand& cmd, StopSignals& signals) {
+int sink_es_command(const SinkEsCommand& cmd, ProcessSignals& signals) {
   Config config;
   try {
     config = load_config(cmd.config_file);
@@ -101,7 +102,7 @@ int sink_es_command(const SinkEsCommand& cmd, StopSignals& signals) {
     std::fprintf(stderr, "invalid configuration:\n%s\n", e.what());
     return 2;
   }
-  spdlog::set_level(spdlog::level::from_str(config.log.level));
+  set_log_level(cmd.log_level, config.log.level);
   const EsConfig& es = config.elasticsearch;
   std::atomic<bool> stopping{false};
   std::mutex running_mutex;  // the signal thread never stops a sink being destroyed
@@ -111,7 +112,7 @@ int sink_es_command(const SinkEsCommand& cmd, StopSignals& signals) {
     running = sink;
     if (sink && stopping) sink->request_stop();
   };
-  signals.on_stop([&](int sig) {
+  auto subscription = signals.subscribe([&](int sig) {
     spdlog::info("signal {}: sending what was read, committing what was indexed, stopping", sig);
     std::lock_guard<std::mutex> lock(running_mutex);
     stopping = true;
@@ -125,7 +126,7 @@ int sink_es_command(const SinkEsCommand& cmd, StopSignals& signals) {
     SinkProbe probe(*registry);
     std::unique_ptr<MetricsServer> metrics;
     if (!config.metrics.listen.empty()) {
-      metrics = std::make_unique<MetricsServer>(config.metrics.listen, registry);
+      metrics = serve_metrics(config.metrics.listen, registry);
       spdlog::info("metrics on {} (port {})", config.metrics.listen, metrics->port());
     }
     {

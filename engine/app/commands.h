@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,16 +14,19 @@ namespace klaxon {
 
 struct RunCommand {
   std::string config_file;
-  std::string rules_path;  // overrides rules.path when set
+  std::string rules_path;                // overrides rules.path when set
+  std::string metrics_listen;            // overrides metrics.listen when set
+  std::optional<std::string> log_level;  // --log-level: wins over log.level
 };
-int run_command(const RunCommand& cmd, StopSignals& signals);
+int run_command(const RunCommand& cmd, ProcessSignals& signals);
 
 // `klaxon sink-es`: bulk-loads the log topics into Elasticsearch (its own consumer group).
 struct SinkEsCommand {
   std::string config_file;
-  std::string metrics_listen;  // overrides metrics.listen when set
+  std::string metrics_listen;            // overrides metrics.listen when set
+  std::optional<std::string> log_level;  // --log-level: wins over log.level
 };
-int sink_es_command(const SinkEsCommand& cmd, StopSignals& signals);
+int sink_es_command(const SinkEsCommand& cmd, ProcessSignals& signals);
 
 struct CheckCommand {
   std::string config_file;
@@ -41,7 +45,7 @@ struct DevKafkaCommand {
   // Consumer groups whose repartition and changelog topics to create (no Admin API here).
   std::vector<std::string> groups = {"klaxon"};
 };
-int dev_kafka_command(const DevKafkaCommand& cmd, StopSignals& signals);
+int dev_kafka_command(const DevKafkaCommand& cmd, ProcessSignals& signals);
 
 struct GenerateCommand {
   std::string bootstrap_servers;
@@ -52,7 +56,7 @@ struct GenerateCommand {
   GeneratorOptions generator;
   std::string stats_file;  // the generator's totals as JSON, written at the end
 };
-int generate_command(const GenerateCommand& cmd, StopSignals& signals);
+int generate_command(const GenerateCommand& cmd, ProcessSignals& signals);
 
 struct DemoCommand {
   std::string rules_path = "rules/pay.yaml";
@@ -63,7 +67,7 @@ struct DemoCommand {
   uint64_t seed = 42;
   std::string metrics_listen = "127.0.0.1:9464";
 };
-int demo_command(const DemoCommand& cmd, StopSignals& signals);
+int demo_command(const DemoCommand& cmd, ProcessSignals& signals);
 
 // `klaxon silence add|list|expire`: klaxon's own silences (notify/silence.h).
 struct SilenceCommand {
@@ -104,10 +108,8 @@ struct RulesTestCommand {
   bool json = false;        // alerts as NDJSON documents (the summary goes to stderr)
   size_t stack_lines = 10;
   bool progress = true;
+  bool allow_empty = false;  // exit 0 when no event was read (default: 1, nothing was tested)
 };
-int rules_test_command(const RulesTestCommand& cmd, StopSignals& signals);
-
-// Sets up spdlog for the process (stderr, level name as in config).
-void setup_logging(const std::string& level);
+int rules_test_command(const RulesTestCommand& cmd, ProcessSignals& signals);
 
 }  // namespace klaxon

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/text.h"
 #include "core/time.h"
 #include "match/rules_loader.h"
 #include "notify/channel_factory.h"
@@ -10,6 +11,36 @@ namespace klaxon {
 
 std::shared_ptr<const Matcher> load_matcher(const std::string& rules_path) {
   return Matcher::compile(load_rules(rules_path));
+}
+
+LoadError with_rules_path_context(const LoadError& e, const Config& config) {
+  std::vector<Problem> problems = e.problems();
+  for (Problem& p : problems) {
+    if (p.file != config.rules.path || p.line != 0) continue;
+    p.key = config.rules.path_as_written.empty() ? "--rules" : "rules.path";
+    p.what += " (" + describe_rules_path(config) + ")";
+  }
+  return LoadError(std::move(problems));
+}
+
+std::shared_ptr<const Matcher> load_matcher(const Config& config) {
+  try {
+    return load_matcher(config.rules.path);
+  } catch (const LoadError& e) {
+    throw with_rules_path_context(e, config);
+  }
+}
+
+std::unique_ptr<MetricsServer> serve_metrics(const std::string& listen,
+                                             std::shared_ptr<prometheus::Registry> registry) {
+  try {
+    return std::make_unique<MetricsServer>(listen, std::move(registry));
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string(e.what()) +
+                             ". The address is set by metrics.listen in the config or "
+                             "--metrics-listen: choose a free port (0 picks one), or leave "
+                             "metrics.listen empty to serve no metrics");
+  }
 }
 
 ProducerOptions producer_options(const Config& config) {
@@ -41,13 +72,17 @@ Engine::Engine(Config config) : config_(std::move(config)) {
         std::move(channels), *notify_probe_);
     spdlog::info("alert channels: {}", fmt::join(*reload.channels, ", "));
   }
-  reloader_ = std::make_unique<RulesReloader>(config_.rules.path, reload, *rules_probe_);
+  try {
+    reloader_ = std::make_unique<RulesReloader>(config_.rules.path, reload, *rules_probe_);
+  } catch (const LoadError& e) {
+    throw with_rules_path_context(e, config_);
+  }
   matcher_ = reloader_->take_if_newer(rules_generation_);
-  spdlog::info("rules: {} loaded from {}{}", matcher_->rules().size(), config_.rules.path,
-               config_.rules.reload ? " (reloaded when the files change)" : "");
+  spdlog::info("rules: {} loaded from {}{}", plural(matcher_->rules().size(), "rule"),
+               config_.rules.path, config_.rules.reload ? " (reloaded when the files change)" : "");
   producer_ = std::make_unique<KafkaProducer>(producer_options(config_));
   if (!config_.metrics.listen.empty()) {
-    metrics_ = std::make_unique<MetricsServer>(config_.metrics.listen, registry_);
+    metrics_ = serve_metrics(config_.metrics.listen, registry_);
     spdlog::info("metrics on http://{}:{}/metrics",
                  config_.metrics.listen.substr(0, config_.metrics.listen.rfind(':')),
                  metrics_->port());

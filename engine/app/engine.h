@@ -10,6 +10,7 @@
 #include "app/pipeline.h"
 #include "app/silence_feed.h"
 #include "config/config.h"
+#include "core/error.h"
 #include "match/rules_reloader.h"
 #include "metrics/metrics_server.h"
 
@@ -51,7 +52,17 @@ class Engine {
 // would make librdkafka warn).
 ProducerOptions producer_options(const Config& config);
 
-// Loads and compiles the rules named by the config (a file or directory).
+// Loads and compiles the rules under a file or directory.
 std::shared_ptr<const Matcher> load_matcher(const std::string& rules_path);
+// The same for the config's rules.path; a problem with the path itself (missing, empty
+// directory) names the key, the config file and the working directory.
+std::shared_ptr<const Matcher> load_matcher(const Config& config);
+// `e` with that context added to the problems about the rules path itself.
+LoadError with_rules_path_context(const LoadError& e, const Config& config);
+
+// The metrics endpoint at metrics.listen (--metrics-listen); when it cannot listen, the
+// error names the address, the reason and the key and flag that set it.
+std::unique_ptr<MetricsServer> serve_metrics(const std::string& listen,
+                                             std::shared_ptr<prometheus::Registry> registry);
 
 }  // namespace klaxon

@@ -6,11 +6,13 @@
 #include <CLI/CLI.hpp>
 
 #include "app/commands.h"
+#include "app/logging.h"
 #include "app/signals.h"
+#include "app/version.h"
 
 int main(int argc, char** argv) {
   using namespace klaxon;
-  StopSignals signals;  // first: every thread started later inherits the blocked signals
+  ProcessSignals signals;  // first: every thread started later inherits the blocked signals
   // librdkafka allocates a buffer per fetch response, up to a megabyte per partition. With
   // glibc's default thresholds each is mmapped, or trimmed back to the OS, and faulted in
   // again on the next fetch: keeping them in the heap was worth 15% of end-to-end
@@ -20,14 +22,21 @@ int main(int argc, char** argv) {
 
   CLI::App app{"klaxon: Kafka-native log alert engine"};
   app.require_subcommand(1);
+  app.set_version_flag("-V,--version", version_text());
+  // Options of a command are accepted after its subcommands too (`silence add -c F`), and
+  // --log-level anywhere: subcommands made below inherit this.
+  app.fallthrough();
   std::string log_level = "info";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  auto* log_level_option = app.add_option("--log-level", log_level,
+                                          "trace, debug, info, warn, error (wins over log.level)")
+                               ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
   RunCommand run;
   auto* run_cmd = app.add_subcommand("run", "Consume, match, deduplicate and alert");
   run_cmd->add_option("-c,--config", run.config_file, "config file (YAML)")->required();
   run_cmd->add_option("--rules", run.rules_path, "rule file or directory (overrides rules.path)");
+  run_cmd->add_option("--metrics-listen", run.metrics_listen,
+                      "host:port for /metrics (overrides metrics.listen)");
 
   SinkEsCommand sink_es;
   auto* sink_es_cmd = app.add_subcommand(
@@ -66,6 +75,8 @@ int main(int argc, char** argv) {
   rules_test_cmd->add_flag("--json", rules_test.json, "alerts as NDJSON documents");
   rules_test_cmd->add_option("--stack-lines", rules_test.stack_lines, "stack lines shown per alert")
       ->capture_default_str();
+  rules_test_cmd->add_flag("--allow-empty", rules_test.allow_empty,
+                           "exit 0 when the input held no event to test (default: exit 1)");
   bool no_progress = false;
   rules_test_cmd->add_flag("--no-progress", no_progress, "no progress bar on stderr");
 
@@ -142,8 +153,14 @@ int main(int argc, char** argv) {
   auto* silence_expire = silence_cmd->add_subcommand("expire", "End a silence now");
   silence_expire->add_option("id", silence.id, "the silence's id")->required();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error 2, as invalid input does.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   setup_logging(log_level);
+  if (log_level_option->count() > 0) run.log_level = sink_es.log_level = log_level;
   try {
     if (*run_cmd) return run_command(run, signals);
     if (*sink_es_cmd) return sink_es_command(sink_es, signals);

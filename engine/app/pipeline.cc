@@ -10,12 +10,23 @@
 #include "app/sent_alerts.h"
 #include "app/topics_setup.h"
 #include "config/internal_topics.h"
+#include "core/text.h"
 #include "core/time.h"
 
 namespace klaxon {
 
 namespace {
 constexpr auto kPeriodicInterval = std::chrono::seconds(5);
+
+// An alert's log line at the level its severity suggests, so log-based paging and
+// `grep ERROR` see critical and error alerts as such.
+spdlog::level::level_enum log_level_of(std::string_view severity) {
+  if (severity == "critical") return spdlog::level::critical;
+  if (severity == "error") return spdlog::level::err;
+  if (severity == "info") return spdlog::level::info;
+  return spdlog::level::warn;
+}
+
 // How often time advances when no record arrives (flatline and spike-down timers).
 constexpr auto kIdleAdvanceInterval = std::chrono::seconds(1);
 // Batches whose input offsets wait for Kafka's acknowledgements while the next are read;
@@ -117,7 +128,8 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
           [this](const Rule& rule, const Alert& alert) {
             ++alerts_per_rule_[rules_->index_of(rule)];
             alerts_uncommitted_ = true;
-            if (config_.alert.log_alerts) new_alert_lines_.push_back(to_log_line(alert));
+            if (config_.alert.log_alerts)
+              new_alert_lines_.push_back({log_level_of(alert.severity), to_log_line(alert)});
           },
           [this](const Rule& rule) { ++suppressed_per_rule_[rules_->index_of(rule)]; }});
   std::vector<std::string> names;
@@ -130,14 +142,13 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
     invalid_log_limiters_.emplace_back(config.log.invalid_event_interval);
   consumer_ = std::make_unique<KafkaConsumer>(run_consumer_options(config),
                                               static_cast<ConsumerListener&>(*this));
-  spdlog::info(
-      "consuming {} as group {} from {} (cluster {}), {} rules, {} patterns, {} state "
-      "partitions{}",
-      fmt::join(config.kafka.topics, ","), config.kafka.group_id, config.kafka.bootstrap_servers,
-      cluster_id_.empty() ? "id unknown" : cluster_id_, names.size(),
-      rules_->matcher->pattern_count(), state_partitions_,
-      config.state.changelog ? " backed by " + changelog_topic(config.kafka.group_id)
-                             : " (no changelog)");
+  spdlog::info("consuming {} as group {} from {} (cluster {}), {}, {}, {}{}",
+               fmt::join(config.kafka.topics, ","), config.kafka.group_id,
+               config.kafka.bootstrap_servers, cluster_id_.empty() ? "id unknown" : cluster_id_,
+               plural(names.size(), "rule"), plural(rules_->matcher->pattern_count(), "pattern"),
+               plural(static_cast<uint64_t>(state_partitions_), "state partition"),
+               config.state.changelog ? " backed by " + changelog_topic(config.kafka.group_id)
+                                      : " (no changelog)");
 }
 
 Pipeline::~Pipeline() = default;
@@ -187,9 +198,10 @@ void Pipeline::run() {
   }
   consumer_->close();
   periodic(true);
-  spdlog::info("stopped: {} events, {} matches, {} alerts, {} suppressed, {} invalid",
-               stats_.events.load(), stats_.matches.load(), stats_.alerts.load(),
-               stats_.suppressed.load(), stats_.invalid.load());
+  spdlog::info(
+      "stopped: {}, {}, {}, {} suppressed, {} invalid", plural(stats_.events.load(), "event"),
+      plural(stats_.matches.load(), "match", "matches"), plural(stats_.alerts.load(), "alert"),
+      stats_.suppressed.load(), stats_.invalid.load());
 }
 
 Pipeline::Cursor& Pipeline::cursor_for(const rd_kafka_message_t& m) {
@@ -406,7 +418,7 @@ void Pipeline::finish_batch() {
     if (entry.to_topic) publisher_.publish(p, entry);
     submit_channels(p, entry);
   }
-  for (const auto& line : new_alert_lines_) spdlog::warn("{}", line);
+  for (const auto& [level, line] : new_alert_lines_) spdlog::log(level, "{}", line);
   new_alert_lines_.clear();
   std::vector<std::pair<TopicPartition, int64_t>> offsets;
   for (auto& c : cursors_) {
@@ -454,9 +466,10 @@ void Pipeline::take_newer_rules() {
   double paused = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   probe_.rules_swap.Observe(paused);
   spdlog::info(
-      "rules reloaded: {} rules, {} patterns (were {} rules), consuming paused {:.1f} ms; "
+      "rules reloaded: {}, {} (were {}), consuming paused {:.1f} ms; "
       "state kept for rules whose name, type and grouping did not change",
-      names.size(), rules_->matcher->pattern_count(), before, paused * 1000);
+      plural(names.size(), "rule"), plural(rules_->matcher->pattern_count(), "pattern"),
+      plural(before, "rule"), paused * 1000);
 }
 
 void Pipeline::publish_counters() {

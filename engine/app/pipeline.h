@@ -34,6 +34,8 @@
 // Thread: run() on one thread; request_stop() and stats() from any thread.
 #pragma once
 
+#include <spdlog/common.h>
+
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -202,7 +204,8 @@ class Pipeline : private ConsumerListener {
   std::vector<Cursor> cursors_;
   std::vector<RoutedRecord> routed_;
   MatchRecord record_;
-  std::vector<std::string> new_alert_lines_;
+  // Logged once the batch is durable, each at its alert's severity.
+  std::vector<std::pair<spdlog::level::level_enum, std::string>> new_alert_lines_;
   std::vector<double> latency_buckets_;
   double latency_sum_ = 0;
   uint64_t dead_letters_in_batch_ = 0;  // from the state side, awaited by finish_batch

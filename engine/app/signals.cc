@@ -1,8 +1,9 @@
 #include "app/signals.h"
 
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 
-#include <mutex>
+#include <cstdlib>
 
 namespace klaxon {
 
@@ -11,29 +12,50 @@ namespace {
 constexpr int kWake = SIGUSR2;
 }  // namespace
 
-StopSignals::StopSignals() {
+ProcessSignals::ProcessSignals() {
   sigemptyset(&set_);
-  sigaddset(&set_, SIGINT);
-  sigaddset(&set_, SIGTERM);
-  sigaddset(&set_, kWake);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, kWake}) sigaddset(&set_, sig);
   pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+  waiter_ = std::thread([this] { run(); });
 }
 
-StopSignals::~StopSignals() {
-  if (waiter_.joinable()) {
-    pthread_kill(waiter_.native_handle(), kWake);
-    waiter_.join();
-  }
+ProcessSignals::~ProcessSignals() {
+  pthread_kill(waiter_.native_handle(), kWake);
+  waiter_.join();
 }
 
-void StopSignals::on_stop(std::function<void(int)> on_stop) {
-  waiter_ = std::thread([this, on_stop = std::move(on_stop)] {
-    for (;;) {
-      int sig = 0;
-      if (sigwait(&set_, &sig) != 0 || sig == kWake) return;
-      on_stop(sig);
+ProcessSignals::Subscription ProcessSignals::subscribe(std::function<void(int)> on_stop,
+                                                       std::function<void()> on_reload) {
+  std::lock_guard lock(mutex_);
+  on_stop_ = std::move(on_stop);
+  on_reload_ = std::move(on_reload);
+  return Subscription(this);
+}
+
+void ProcessSignals::unsubscribe() {
+  std::lock_guard lock(mutex_);
+  on_stop_ = nullptr;
+  on_reload_ = nullptr;
+}
+
+void ProcessSignals::run() {
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set_, &sig) != 0 || sig == kWake) return;
+    std::lock_guard lock(mutex_);
+    if (sig == SIGHUP) {
+      if (on_reload_) {
+        spdlog::info("SIGHUP: reloading the rule files");
+        on_reload_();
+      } else {
+        spdlog::info("SIGHUP: this command has nothing to reload; ignored");
+      }
+    } else if (on_stop_) {
+      on_stop_(sig);
+    } else {
+      std::_Exit(128 + sig);  // nothing started yet that a stop could let finish
     }
-  });
+  }
 }
 
 }  // namespace klaxon

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "config/internal_topics.h"
+#include "core/text.h"
 
 namespace klaxon {
 
@@ -48,11 +49,12 @@ void StatePartitions::open(int32_t p, const RulesByStateId* rules) {
     if (done.wiped) probe_.stores_wiped.Increment();
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    spdlog::info(
-        "state partition {}: {} from {} offsets {}..{}: {} records, {} batches in {:.2f} s; "
-        "{} groups",
-        p, done.from == 0 || done.wiped ? "restored" : "caught up", ro.topic, done.from, done.end,
-        done.records, done.batches, seconds, part.store->estimated_groups());
+    spdlog::info("state partition {}: {} from {} offsets {}..{}: {}, {} in {}; {}", p,
+                 done.from == 0 || done.wiped ? "restored" : "caught up", ro.topic, done.from,
+                 done.end, plural(static_cast<uint64_t>(done.records), "record"),
+                 plural(static_cast<uint64_t>(done.batches), "batch", "batches"),
+                 human_duration(static_cast<int64_t>(seconds * 1000)),
+                 plural(part.store->estimated_groups(), "group"));
   }
   StateTaskOptions to = options_.task;
   to.partition = p;

@@ -12,6 +12,40 @@ namespace klaxon {
 
 namespace {
 constexpr std::chrono::milliseconds kAdminTimeout{15000};
+
+struct Internal {
+  std::string name;
+  std::map<std::string, std::string> configs;
+  int partitions;
+  bool co_partitioned = true;  // must have as many partitions as the input
+};
+
+// Names every missing topic and the three ways to make them: a command per topic for a real
+// cluster, state.create_topics (which needs the Admin API and the right ACLs), or, on the
+// development cluster (librdkafka's mock, no Admin API), `klaxon dev-kafka --group G`.
+std::string missing_topics_message(const Config& config,
+                                   const std::vector<const Internal*>& missing,
+                                   const std::string& create_error) {
+  std::string names, commands;
+  for (const Internal* t : missing) {
+    names += (names.empty() ? "" : ", ") + t->name;
+    commands += "\n  kafka-topics.sh --bootstrap-server " + config.kafka.bootstrap_servers +
+                " --create --topic " + t->name + " --partitions " + std::to_string(t->partitions) +
+                (t->configs.empty() ? "" : " --config cleanup.policy=compact");
+  }
+  bool one = missing.size() == 1;
+  std::string text = std::string(one ? "topic " : "topics ") + names + (one ? " does" : " do") +
+                     " not exist in " + config.kafka.bootstrap_servers + " and " +
+                     (one ? "was" : "were") + " not created (" + create_error + "). " +
+                     "klaxon keeps its repartitioned matches and its state there (consumer group " +
+                     config.kafka.group_id + "). Create " + (one ? "it" : "them") + ":" + commands +
+                     "\nor let klaxon create " + (one ? "it" : "them") +
+                     " (state.create_topics: true, with the Admin API allowed), or, on the "
+                     "development cluster, start it with `klaxon dev-kafka --group " +
+                     config.kafka.group_id + "`";
+  return text;
+}
+
 }  // namespace
 
 int32_t ensure_internal_topics(const Config& config, rd_kafka_t* rk) {
@@ -24,18 +58,14 @@ int32_t ensure_internal_topics(const Config& config, rd_kafka_t* rk) {
                                config.kafka.bootstrap_servers);
     partitions = std::max(partitions, it->second);
   }
-  struct Internal {
-    std::string name;
-    std::map<std::string, std::string> configs;
-    int partitions;
-    bool co_partitioned = true;  // must have as many partitions as the input
-  };
   const std::map<std::string, std::string> compacted = {{"cleanup.policy", "compact"}};
   std::vector<Internal> internal = {{repartition_topic(config.kafka.group_id), {}, partitions}};
   if (config.state.changelog)
     internal.push_back({changelog_topic(config.kafka.group_id), compacted, partitions});
   if (!config.notify.channels.empty())
     internal.push_back({silences_topic(config.kafka.group_id), compacted, 1, false});
+  std::vector<const Internal*> missing;
+  std::string create_error;
   for (const Internal& t : internal) {
     auto it = counts.find(t.name);
     if (it != counts.end()) {
@@ -55,10 +85,11 @@ int32_t ensure_internal_topics(const Config& config, rd_kafka_t* rk) {
                    t.configs.empty() ? "" : ", compacted");
       continue;
     }
-    throw std::runtime_error("topic " + t.name + " does not exist and was not created (" + error +
-                             "); create it with " + std::to_string(t.partitions) + " partitions" +
-                             (t.configs.empty() ? "" : " and cleanup.policy=compact"));
+    missing.push_back(&t);
+    if (create_error.empty()) create_error = error;
   }
+  if (!missing.empty())
+    throw std::runtime_error(missing_topics_message(config, missing, create_error));
   return partitions;
 }
 

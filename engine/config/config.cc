@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -30,6 +31,18 @@ std::string expand_env(const std::string& value, const std::string& file, const 
   return out;
 }
 
+namespace {
+
+Config resolve_paths(Config c) {
+  c.rules.path_as_written = c.rules.path;
+  std::filesystem::path rules(c.rules.path);
+  if (rules.is_relative())
+    c.rules.path = (std::filesystem::path(c.file).parent_path() / rules).string();
+  return c;
+}
+
+}  // namespace
+
 std::string read_text_file(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw LoadError({Problem{file, 0, "", "cannot open file"}});
@@ -42,7 +55,7 @@ Config parse_config(const std::string& text, const std::string& file) {
   YAML::Node root = load_yaml_text(text, file);
   Config c;
   c.file = file;
-  if (root.IsNull()) return c;
+  if (root.IsNull()) return resolve_paths(std::move(c));
   YamlReader r(file);
   if (!r.check_map(root, "",
                    {"kafka", "decode", "rules", "state", "alert", "notify", "elasticsearch",
@@ -151,7 +164,19 @@ Config parse_config(const std::string& text, const std::string& file) {
   r.throw_if_problems();
   for (auto& [key, value] : c.kafka.properties)
     value = expand_env(value, file, "kafka.properties." + key);
-  return c;
+  return resolve_paths(std::move(c));
+}
+
+std::string describe_rules_path(const Config& config) {
+  std::error_code ec;
+  std::string cwd = std::filesystem::current_path(ec).string();
+  const RulesConfig& r = config.rules;
+  if (r.path_as_written.empty() || config.file.empty())
+    return "the rules path " + r.path + "; working directory " + cwd;
+  std::string text = "rules.path '" + r.path_as_written + "' of " + config.file;
+  if (r.path != r.path_as_written)
+    text += " is resolved against the config file's directory: " + r.path;
+  return text + "; working directory " + cwd;
 }
 
 Config load_config(const std::string& file) { return parse_config(read_text_file(file), file); }

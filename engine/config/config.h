@@ -2,7 +2,7 @@
 //
 // Load = parse, validate (every problem with file:line and key), then the caller builds
 // components from the plain structs below. Unknown and duplicate keys are errors.
-// Each default is written next to its field and repeated in the README's reference.
+// Each default is written next to its field and repeated in docs/configuration.md.
 #pragma once
 
 #include <chrono>
@@ -42,7 +42,11 @@ struct DecodeConfig {
 };
 
 struct RulesConfig {
-  std::string path = "rules";               // a rule file, or a directory of *.yaml / *.yml files
+  // A rule file, or a directory of *.yaml / *.yml files. A relative path is resolved against
+  // the config file's directory at load (as Prometheus resolves rule_files), so a config
+  // means the same from any working directory; `path_as_written` keeps what the file said.
+  std::string path = "rules";
+  std::string path_as_written;              // empty when the path came from the command line
   bool reload = true;                       // pick up edited rule files while running
   milliseconds reload_debounce{300};        // reload once the files were quiet this long (<= 1m)
   milliseconds reload_poll_interval{2000};  // polling: time between looks (>= 100ms)
@@ -107,6 +111,12 @@ struct Config {
 Config load_config(const std::string& file);
 // Same, from text (file names the origin in error messages).
 Config parse_config(const std::string& text, const std::string& file);
+
+// Where the rules come from, for messages about a missing path: "rules.path 'rules' of
+// /etc/klaxon/klaxon.yaml is resolved against the config file's directory:
+// /etc/klaxon/rules; working directory /root"; or the path alone when the command line
+// gave it.
+std::string describe_rules_path(const Config& config);
 
 // Reads a whole file; throws LoadError naming it when it cannot be read.
 std::string read_text_file(const std::string& file);

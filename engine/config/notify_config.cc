@@ -9,7 +9,7 @@ namespace {
 
 const std::set<std::string> kChannelTypes = {"alertmanager", "email", "wechat", "slack", "webhook"};
 
-// The template parts each channel type renders (README "Alert delivery").
+// The template parts each channel type renders (docs/delivery.md).
 std::set<std::string> template_parts(const std::string& type) {
   if (type == "email") return {"subject", "text", "html"};
   if (type == "wechat") return {"markdown"};

@@ -55,7 +55,7 @@ struct ChannelConfig {
   std::map<std::string, int> template_lines;
 
   milliseconds timeout{10000};  // per delivery attempt
-  RateLimit rate_limit;         // defaults per type (README)
+  RateLimit rate_limit;         // defaults per type (docs/delivery.md)
   bool rate_limit_set = false;
   int64_t max_batch = 0;  // alerts per request where the API takes several (Alertmanager)
 };

@@ -12,8 +12,13 @@ YAML::Node parse(const std::string& text, const std::string& file) {
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw LoadError({Problem{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
-                             "not valid YAML: " + e.msg,
+    std::string what = "not valid YAML: " + e.msg;
+    // "\d" in a double-quoted string: the regex's backslash was read as a YAML escape.
+    if (e.msg.find("unknown escape character") != std::string::npos)
+      what +=
+          " (in a double-quoted string a backslash starts a YAML escape: write a regex in "
+          "single quotes, '\\d+ ms', or double each backslash, \"\\\\d+ ms\")";
+    throw LoadError({Problem{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", what,
                              e.mark.column >= 0 ? e.mark.column + 1 : 0}});
   }
 }

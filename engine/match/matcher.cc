@@ -96,7 +96,8 @@ size_t database_size(const hs_database_t* db) {
 std::map<const Rule*, size_t> indexes_in_files(const std::vector<Rule>& rules) {
   std::map<const Rule*, size_t> out;
   std::map<std::string, size_t> next;
-  for (const auto& r : rules) out[&r] = next[r.file]++;
+  for (const auto& r : rules)
+    out[&r] = r.index_in_file >= 0 ? static_cast<size_t>(r.index_in_file) : next[r.file]++;
   return out;
 }
 
@@ -106,10 +107,18 @@ std::string rule_path(const Rule& rule, size_t index_in_file) {
 
 Problem pattern_problem(const Rule& rule, size_t index_in_file, const Pattern& p,
                         const std::string& key, const std::string& what) {
+  std::string text = std::string(p.literal ? "literal '" : "pattern '") + p.expression + "'";
+  // Hyperscan's own words name a compile flag a rule author cannot set.
+  if (what.find("matches empty buffer") != std::string::npos)
+    return Problem{rule.file, p.line, rule_path(rule, index_in_file) + "." + key,
+                   text +
+                       " can match an empty string, so it would match every event (and Hyperscan "
+                       "refuses it): make it require some text, e.g. 'ERROR.*' rather than "
+                       "'.*', 'timeout \\d+' rather than '\\d*'. To select every event the filter "
+                       "passes, leave message.match out",
+                   p.column};
   return Problem{rule.file, p.line, rule_path(rule, index_in_file) + "." + key,
-                 std::string("Hyperscan rejects ") + (p.literal ? "literal '" : "pattern '") +
-                     p.expression + "': " + what,
-                 p.column};
+                 "Hyperscan rejects " + text + ": " + what, p.column};
 }
 
 // A rule's message patterns, alone: every rejected pattern and an oversized rule are
@@ -118,13 +127,19 @@ void check_rule(const Rule& rule, size_t index_in_file, std::vector<Problem>& pr
   PatternList list;
   std::vector<std::string> keys;
   bool som = rule.group_by == GroupBy::match_text;
+  // The key names the pattern's place in the file (a rule whose other patterns have
+  // problems holds fewer than its file lists).
+  auto key = [](const char* list_name, const Pattern& p, size_t j) {
+    return std::string("message.") + list_name + "[" +
+           std::to_string(p.list_index >= 0 ? static_cast<size_t>(p.list_index) : j) + "]";
+  };
   for (size_t j = 0; j < rule.match.size(); ++j) {
     list.add(rule.match[j], static_cast<unsigned int>(list.size()), som, false);
-    keys.push_back("message.match[" + std::to_string(j) + "]");
+    keys.push_back(key("match", rule.match[j], j));
   }
   for (size_t j = 0; j < rule.exclude.size(); ++j) {
     list.add(rule.exclude[j], static_cast<unsigned int>(list.size()), false, false);
-    keys.push_back("message.exclude[" + std::to_string(j) + "]");
+    keys.push_back(key("exclude", rule.exclude[j], j));
   }
   if (list.size() == 0) return;
   hs_database_t* db = nullptr;
@@ -304,6 +319,20 @@ std::shared_ptr<const Matcher> Matcher::compile(RuleSet rules) {
     throw LoadError(std::move(problems));
   }
   return m;
+}
+
+std::vector<Problem> Matcher::check_patterns(const std::vector<Rule>& rules) {
+  std::vector<Problem> problems;
+  const auto index_in_file = indexes_in_files(rules);
+  for (const Rule& r : rules) {
+    size_t index = index_in_file.at(&r);
+    for (size_t c = 0; c < r.fields.size(); ++c) {
+      if (!r.fields[c].regex) continue;
+      if (hs_database_t* db = compile_field_regex(r, index, c, problems)) hs_free_database(db);
+    }
+    check_rule(r, index, problems);
+  }
+  return problems;
 }
 
 std::vector<uint8_t> Matcher::plan_gate() {

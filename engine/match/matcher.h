@@ -60,6 +60,10 @@ class Matcher {
   // file:line:column, its rule and Hyperscan's reason (when the combined compile fails,
   // each rule is compiled alone so that every culprit is named).
   static std::shared_ptr<const Matcher> compile(RuleSet rules);
+  // Each rule's patterns (message and field regexes) compiled alone, every rejection named
+  // as compile() names it: for rules that are not compiled into a set, such as those with
+  // other problems that `klaxon rules check` still checks.
+  static std::vector<Problem> check_patterns(const std::vector<Rule>& rules);
   ~Matcher();
   Matcher(const Matcher&) = delete;
   Matcher& operator=(const Matcher&) = delete;

@@ -1,4 +1,4 @@
-// Rule: one alert rule as loaded from a YAML file under rules/ (see README "Rule files").
+// Rule: one alert rule as loaded from a YAML file under rules/ (see docs/rules.md).
 // Plain data; built by load_rules(), read by the Matcher (selection, patterns, grouping)
 // and by the alert stage's evaluators (rule type and its parameters).
 #pragma once
@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace klaxon {
@@ -20,6 +21,11 @@ enum class RuleType {
   spike,      // this window's count against the previous window's, up or down
   new_term,   // a group key not seen within terms_window
 };
+
+inline constexpr RuleType kAllRuleTypes[] = {RuleType::any, RuleType::frequency, RuleType::flatline,
+                                             RuleType::spike, RuleType::new_term};
+// A rule's `severity`, most urgent first.
+inline constexpr std::string_view kSeverities[] = {"critical", "error", "warning", "info"};
 
 enum class GroupBy {
   rule,         // one group per rule
@@ -36,6 +42,7 @@ struct Pattern {
   bool case_insensitive = false;
   int line = 0;  // where it is written, for error messages
   int column = 0;
+  int list_index = -1;  // its place in the file's match/exclude list (-1: not from a file)
 };
 
 // One condition on a top-level field of the event; every part that is set must hold.
@@ -57,6 +64,7 @@ struct Rule {
   std::string file;  // where it was loaded from
   int line = 0;
   std::string description;
+  int index_in_file = -1;            // position in its file's `rules:` list (-1: not from a file)
   std::string severity = "warning";  // critical | error | warning | info
   RuleType type = RuleType::any;
 

@@ -68,6 +68,26 @@ bool valid_rule_name(std::string_view name) {
   return true;
 }
 
+// A double-quoted YAML string reads "\b" as a backspace (0x08), so "\bERROR\b" becomes a
+// pattern that never matches a log line. No one means a backspace in a log pattern: say
+// what happened and give the single-quoted fix. Other YAML escapes (\t, \n, \\) mean the
+// same in a regex; unknown ones (\d) are YAML errors (config/yaml_reader.cc).
+std::string yaml_escape_trap(const std::string& expression) {
+  if (expression.find('\b') == std::string::npos) return "";
+  std::string fixed;
+  for (char c : expression) {
+    if (c == '\b')
+      fixed += "\\b";
+    else if (c == '\'')
+      fixed += "''";  // a quote inside single quotes is doubled
+    else
+      fixed += c;
+  }
+  return "contains a backspace character: in a double-quoted YAML string \\b is a backspace, "
+         "not a word boundary, so this never matches. Write it in single quotes: '" +
+         fixed + "'";
+}
+
 std::string index_path(const std::string& path, size_t i) {
   return path + "[" + std::to_string(i) + "]";
 }
@@ -82,7 +102,8 @@ class RulesParser {
  public:
   RulesParser(YamlReader& r, std::map<std::string, NameSite>& names) : r_(r), names_(names) {}
 
-  void parse_file(const YAML::Node& root, std::vector<Rule>& out) {
+  // Rules with problems go to `broken` (when given), as far as they parsed.
+  void parse_file(const YAML::Node& root, std::vector<Rule>& out, std::vector<Rule>* broken) {
     if (!root.IsDefined() || root.IsNull()) {
       r_.problem(root, "rules", "is required: the file must be a map with a `rules:` list");
       return;
@@ -99,7 +120,11 @@ class RulesParser {
     }
     for (size_t i = 0; i < rules.size(); ++i) {
       Rule rule;
-      if (parse_rule(rules[i], index_path("rules", i), rule)) out.push_back(std::move(rule));
+      rule.index_in_file = static_cast<int>(i);
+      if (parse_rule(rules[i], index_path("rules", i), rule))
+        out.push_back(std::move(rule));
+      else if (broken != nullptr)
+        broken->push_back(std::move(rule));
     }
   }
 
@@ -172,7 +197,7 @@ class RulesParser {
   void parse_severity(const YAML::Node& node, const std::string& path, Rule& rule) {
     std::string s = rule.severity;
     if (!r_.get(node, "severity", path, s)) return;
-    if (s != "critical" && s != "error" && s != "warning" && s != "info") {
+    if (std::find(std::begin(kSeverities), std::end(kSeverities), s) == std::end(kSeverities)) {
       r_.problem(node["severity"], YamlReader::join(path, "severity"),
                  "'" + s + "' is not a severity (critical, error, warning or info)");
       return;
@@ -267,6 +292,8 @@ class RulesParser {
       if (r_.get(value, "regex", key, expression)) {
         if (expression.empty())
           r_.problem(re, YamlReader::join(key, "regex"), "an empty regex matches everything");
+        if (std::string trap = yaml_escape_trap(expression); !trap.empty())
+          r_.problem(re, YamlReader::join(key, "regex"), trap);
         c.regex =
             Pattern{expression, false, false, YamlReader::line_of(re), YamlReader::column_of(re)};
       }
@@ -302,8 +329,9 @@ class RulesParser {
   // A pattern item: a string (a regex), or {regex: ..} / {literal: ..} with an optional
   // case_insensitive of its own.
   void parse_pattern(const YAML::Node& item, const std::string& path, bool default_ci,
-                     std::vector<Pattern>& out) {
+                     int list_index, std::vector<Pattern>& out) {
     Pattern p;
+    p.list_index = list_index;
     p.line = YamlReader::line_of(item);
     p.column = YamlReader::column_of(item);
     p.case_insensitive = default_ci;
@@ -327,6 +355,10 @@ class RulesParser {
       r_.problem(item, path, "an empty pattern matches everything; remove it instead");
       return;
     }
+    if (std::string trap = yaml_escape_trap(p.expression); !trap.empty()) {
+      r_.problem(item, path, trap);
+      return;
+    }
     out.push_back(std::move(p));
   }
 
@@ -336,9 +368,10 @@ class RulesParser {
     if (!n.IsDefined() || n.IsNull()) return;
     std::string kp = YamlReader::join(path, key);
     if (n.IsSequence()) {
-      for (size_t j = 0; j < n.size(); ++j) parse_pattern(n[j], index_path(kp, j), ci, out);
+      for (size_t j = 0; j < n.size(); ++j)
+        parse_pattern(n[j], index_path(kp, j), ci, static_cast<int>(j), out);
     } else {
-      parse_pattern(n, kp, ci, out);
+      parse_pattern(n, kp, ci, 0, out);
     }
   }
 
@@ -467,7 +500,7 @@ class RulesParser {
 
 // Parses one file's text into `out`, appending its problems to `problems`.
 void parse_one(const std::string& text, const std::string& file,
-               std::map<std::string, NameSite>& names, RuleSet& out,
+               std::map<std::string, NameSite>& names, RuleSet& out, std::vector<Rule>* broken,
                std::vector<Problem>& problems) {
   YAML::Node root;
   try {
@@ -478,7 +511,7 @@ void parse_one(const std::string& text, const std::string& file,
   }
   YamlReader r(file);
   RulesParser parser(r, names);
-  parser.parse_file(root, out.rules);
+  parser.parse_file(root, out.rules, broken);
   // In the order of the file, as an editor shows them.
   std::stable_sort(r.problems().begin(), r.problems().end(),
                    [](const Problem& a, const Problem& b) {
@@ -516,50 +549,60 @@ RuleSet parse_rules(const std::string& text, const std::string& file) {
   set.files.push_back(file);
   std::map<std::string, NameSite> names;
   std::vector<Problem> problems;
-  parse_one(text, file, names, set, problems);
+  parse_one(text, file, names, set, nullptr, problems);
   if (!problems.empty()) throw LoadError(std::move(problems));
   return set;
 }
 
-RuleSet load_rules(const std::string& file_or_directory) {
+RulesReport read_rules(const std::string& file_or_directory) {
+  RulesReport report;
   std::error_code ec;
   fs::path root(file_or_directory);
   std::vector<std::string> files;
   if (fs::is_directory(root, ec)) {
     for (const auto& e : fs::directory_iterator(root, ec))
       if (is_rule_file(e)) files.push_back(e.path().string());
-    if (ec)
-      throw LoadError(
-          {Problem{file_or_directory, 0, "", "cannot read directory: " + ec.message()}});
+    if (ec) {
+      report.problems.push_back(
+          Problem{file_or_directory, 0, "", "cannot read directory: " + ec.message()});
+      return report;
+    }
     std::sort(files.begin(), files.end());
-    if (files.empty())
-      throw LoadError({Problem{file_or_directory, 0, "", "no *.yaml or *.yml rule files in it"}});
+    if (files.empty()) {
+      report.problems.push_back(
+          Problem{file_or_directory, 0, "", "no *.yaml or *.yml rule files in it"});
+      return report;
+    }
   } else if (fs::exists(root, ec)) {
     files.push_back(file_or_directory);
   } else {
-    throw LoadError({Problem{file_or_directory, 0, "", "no such file or directory"}});
+    report.problems.push_back(Problem{file_or_directory, 0, "", "no such file or directory"});
+    return report;
   }
 
-  RuleSet set;
   std::map<std::string, NameSite> names;
-  std::vector<Problem> problems;
   for (const auto& file : files) {
-    set.files.push_back(file);
+    report.usable.files.push_back(file);
     std::string text;
     try {
       text = read_text_file(file);
     } catch (const LoadError& e) {
-      problems.insert(problems.end(), e.problems().begin(), e.problems().end());
+      report.problems.insert(report.problems.end(), e.problems().begin(), e.problems().end());
       continue;
     }
-    parse_one(text, file, names, set, problems);
+    parse_one(text, file, names, report.usable, &report.broken, report.problems);
   }
-  if (!problems.empty()) throw LoadError(std::move(problems));
-  if (set.rules.empty())
-    throw LoadError({Problem{file_or_directory, 0, "",
-                             "no rules: every file's `rules:` list is empty, so nothing would "
-                             "ever alert"}});
-  return set;
+  if (report.problems.empty() && report.usable.rules.empty())
+    report.problems.push_back(Problem{file_or_directory, 0, "",
+                                      "no rules: every file's `rules:` list is empty, so nothing "
+                                      "would ever alert"});
+  return report;
+}
+
+RuleSet load_rules(const std::string& file_or_directory) {
+  RulesReport report = read_rules(file_or_directory);
+  if (!report.problems.empty()) throw LoadError(std::move(report.problems));
+  return std::move(report.usable);
 }
 
 void check_notify(const RuleSet& rules, const std::vector<std::string>& channels) {

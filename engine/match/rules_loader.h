@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "match/rule.h"
 
 namespace klaxon {
@@ -22,6 +23,17 @@ struct RuleSet {
 };
 
 RuleSet load_rules(const std::string& file_or_directory);
+
+// Everything the files under a path hold, with no early stop: the rules that loaded, the
+// rules that have problems (as far as they parsed, so their patterns can still be checked:
+// `klaxon rules check` reports every problem in one run) and every problem in file order.
+// load_rules() is this, thrown when there is a problem.
+struct RulesReport {
+  RuleSet usable;
+  std::vector<Rule> broken;
+  std::vector<Problem> problems;
+};
+RulesReport read_rules(const std::string& file_or_directory);
 // Throws LoadError naming file:line of every rule whose `notify` names a channel that is
 // not in `channels` (the config's notify.channels).
 void check_notify(const RuleSet& rules, const std::vector<std::string>& channels);

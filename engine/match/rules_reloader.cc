@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 #include "core/error.h"
+#include "core/text.h"
 #include "match/rule_files.h"
 #include "match/rules_loader.h"
 
@@ -35,8 +38,8 @@ RulesReloader::RulesReloader(std::string rules_path, ReloadOptions options, Rule
     : rules_path_(std::move(rules_path)), channels_(options.channels), probe_(probe) {
   // Watch before reading, so that a change made while the first set compiles is reloaded.
   if (options.watch)
-    watcher_ =
-        std::make_unique<RulesWatcher>(rules_path_, options.watcher, [this] { request_reload(); });
+    watcher_ = std::make_unique<RulesWatcher>(rules_path_, options.watcher,
+                                              [this] { wake(/*by_operator=*/false); });
   // Hash before loading: if the files change in between, the set loaded is at least as new
   // as the hash says, and the change's notification finds a different hash and reloads.
   uint64_t hash = snapshot_rule_files(rules_path_).content_hash();
@@ -78,29 +81,35 @@ std::shared_ptr<const Matcher> RulesReloader::current() const {
   return published_;
 }
 
-void RulesReloader::request_reload() {
+void RulesReloader::request_reload() { wake(/*by_operator=*/true); }
+
+void RulesReloader::wake(bool by_operator) {
   {
     std::lock_guard lock(wake_mutex_);
     reload_requested_ = true;
+    operator_requested_ = operator_requested_ || by_operator;
   }
   wake_.notify_one();
 }
 
 void RulesReloader::run() {
   for (;;) {
+    bool by_operator;
     {
       std::unique_lock lock(wake_mutex_);
       wake_.wait(lock, [this] { return stopping_ || reload_requested_; });
       if (stopping_) return;
       reload_requested_ = false;
+      by_operator = std::exchange(operator_requested_, false);
     }
-    reload();
+    reload(by_operator);
   }
 }
 
 // Each outcome is published and logged before it is counted, so that a reader who sees the
-// count also sees the matcher and the log line.
-void RulesReloader::reload() {
+// count also sees the matcher and the log line. A reload the operator asked for (SIGHUP)
+// always says how it ended, also when nothing changed.
+void RulesReloader::reload(bool by_operator) {
   uint64_t hash = snapshot_rule_files(rules_path_).content_hash();  // before loading: see ctor
   if (hash == active_hash_) {
     if (failed_hash_) {
@@ -108,11 +117,13 @@ void RulesReloader::reload() {
       spdlog::info("rules: {} holds the active rules (generation {}) again", rules_path_,
                    generation());
       probe_.last_reload_failed.Set(0);
+    } else if (by_operator) {
+      spdlog::info("rules: {} unchanged; generation {} stays active", rules_path_, generation());
     }
     probe_.reload_unchanged.Increment();
     return;
   }
-  if (failed_hash_ == hash) {  // the same broken files: already reported
+  if (failed_hash_ == hash && !by_operator) {  // the same broken files: already reported
     probe_.reload_unchanged.Increment();
     return;
   }
@@ -125,8 +136,8 @@ void RulesReloader::reload() {
     active_hash_ = hash;
     failed_hash_.reset();
     publish(std::move(matcher));
-    spdlog::info("rules: reloaded {} rules from {} in {:.3f}s (generation {})", rules, rules_path_,
-                 seconds, generation());
+    spdlog::info("rules: reloaded {} from {} in {} (generation {})", plural(rules, "rule"),
+                 rules_path_, human_duration(static_cast<int64_t>(seconds * 1000)), generation());
     probe_.compile_seconds.Observe(seconds);
     probe_.last_reload_failed.Set(0);
     probe_.reload_ok.Increment();

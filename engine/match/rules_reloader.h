@@ -3,7 +3,7 @@
 // reloader's own thread and consumption never pauses.
 //
 // The constructor loads and compiles the rules (generation 1). Afterwards, each time the
-// RulesWatcher reports a change or request_reload() is called, the reloader's thread:
+// RulesWatcher reports a change or request_reload() is called (SIGHUP), the reloader's thread:
 //  1. hashes the rule files' names and contents. If they hold the active set's content, or
 //     the content whose load last failed, it stops there: result "unchanged";
 //  2. otherwise loads and compiles them, timed (klaxon_rules_compile_seconds);
@@ -76,7 +76,8 @@ class RulesReloader {
 
  private:
   void run();
-  void reload();
+  void wake(bool by_operator);
+  void reload(bool by_operator);
   void publish(std::shared_ptr<const Matcher> matcher);
 
   RuleSet load_checked() const;  // load_rules + check_notify
@@ -95,6 +96,7 @@ class RulesReloader {
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool reload_requested_ = false;
+  bool operator_requested_ = false;  // request_reload() since the last reload
   bool stopping_ = false;
 
   std::unique_ptr<RulesWatcher> watcher_;  // after what its callback touches

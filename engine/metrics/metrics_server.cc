@@ -1,12 +1,48 @@
 #include "metrics/metrics_server.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
 #include <prometheus/text_serializer.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
 namespace klaxon {
+
+namespace {
+
+// civetweb says only "Failed to setup server ports"; binding the address ourselves tells
+// why ("Address already in use", "Permission denied"). IPv4 "host:port" or ":port" only;
+// empty when that works or cannot be tried.
+std::string bind_error(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  std::string host = colon == std::string::npos ? "0.0.0.0" : listen.substr(0, colon);
+  std::string port = colon == std::string::npos ? listen : listen.substr(colon + 1);
+  if (host.empty()) host = "0.0.0.0";
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  char* end = nullptr;
+  long number = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || number < 0 || number > 65535 ||
+      inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
+    return "";
+  addr.sin_port = htons(static_cast<uint16_t>(number));
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as civetweb does
+  std::string error;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) error = std::strerror(errno);
+  close(fd);
+  return error;
+}
+
+}  // namespace
 
 MetricsServer::MetricsServer(const std::string& listen,
                              std::shared_ptr<prometheus::Registry> registry)
@@ -15,8 +51,17 @@ MetricsServer::MetricsServer(const std::string& listen,
   const char* options[] = {"listening_ports", listen.c_str(), "num_threads", "4", nullptr};
   mg_callbacks callbacks;
   std::memset(&callbacks, 0, sizeof callbacks);
-  server_ = mg_start(&callbacks, nullptr, options);
-  if (server_ == nullptr) throw std::runtime_error("cannot serve metrics on " + listen);
+  mg_init_data init{&callbacks, nullptr, options};
+  unsigned code = 0;
+  char reason[256] = {};
+  mg_error_data error{&code, reason, sizeof reason};
+  server_ = mg_start2(&init, &error);
+  if (server_ == nullptr) {
+    std::string why = bind_error(listen);
+    if (why.empty()) why = reason;
+    throw std::runtime_error("cannot serve metrics on " + listen +
+                             (why.empty() ? std::string() : ": " + why));
+  }
   add("/metrics", "text/plain; version=0.0.4; charset=utf-8",
       [this] { return prometheus::TextSerializer().Serialize(registry_->Collect()); });
   // Cheap and independent of the registry: answers even while a scrape is slow.

@@ -1,4 +1,4 @@
-// NotifyProbe: metrics of alert delivery to channels (README "Metrics").
+// NotifyProbe: metrics of alert delivery to channels (docs/metrics.md).
 // Thread-safe: channel workers update it, the metrics server reads it.
 #pragma once
 

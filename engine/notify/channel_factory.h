@@ -13,7 +13,7 @@ namespace klaxon {
 // never a secret's value.
 std::vector<ChannelSetup> build_channels(const NotifyConfig& config);
 
-// The default rate limit of a channel type (README): count 0 = unlimited.
+// The default rate limit of a channel type (docs/delivery.md): count 0 = unlimited.
 RateLimit default_rate_limit(const std::string& type);
 // The default template of a channel type's part.
 const std::string& default_template(const std::string& type, const std::string& part);

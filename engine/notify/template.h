@@ -1,5 +1,5 @@
-// MessageTemplate: the small template language of channel messages (README "Alert
-// delivery"): {{name}} inserts a variable, escaped for the channel's format;
+// MessageTemplate: the small template language of channel messages
+// (docs/delivery.md): {{name}} inserts a variable, escaped for the channel's format;
 // {{#name}}...{{/name}} keeps its text only when the variable is not empty, and
 // {{^name}}...{{/name}} only when it is. Unknown variables and unbalanced sections are
 // errors at load, so a typo in a template never reaches on-call as a broken message.
@@ -27,7 +27,7 @@ class MessageTemplate {
 
   std::string render(const TemplateVars& vars) const;
 
-  // The variable names an alert offers (for messages and the README).
+  // The variable names an alert offers (for messages and docs/delivery.md).
   static const std::vector<std::string>& variables();
 
  private:

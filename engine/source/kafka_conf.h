@@ -22,9 +22,14 @@ struct RdKafkaDeleter {
 using RdKafkaPtr = std::unique_ptr<rd_kafka_t, RdKafkaDeleter>;
 
 // Applies `base` first, then `user` (user properties win). `origin` prefixes the key in
-// error messages, e.g. "kafka.properties".
+// error messages, e.g. "kafka.properties". Also routes librdkafka's log (route_kafka_log).
 RdKafkaConfPtr make_kafka_conf(const std::map<std::string, std::string>& base,
                                const std::map<std::string, std::string>& user,
                                const std::string& origin);
+
+// librdkafka's own log lines go through spdlog, in klaxon's format and at the matching level
+// ("kafka rdkafka#consumer-1 FAIL: ..."), instead of raw "%3|...|FAIL|" lines on stderr.
+// Called from librdkafka's threads: spdlog's loggers are thread-safe.
+void route_kafka_log(rd_kafka_conf_t* conf);
 
 }  // namespace klaxon

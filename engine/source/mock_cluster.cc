@@ -12,6 +12,8 @@
 
 #include <stdexcept>
 
+#include "source/kafka_conf.h"
+
 namespace klaxon {
 
 namespace {
@@ -52,6 +54,7 @@ MockCluster::MockCluster(int brokers) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char err[512];
   rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
+  route_kafka_log(conf);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   if (rk == nullptr) {
     rd_kafka_conf_destroy(conf);

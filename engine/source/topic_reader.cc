@@ -88,6 +88,7 @@ TopicReader::TopicReader(TopicReaderOptions options) : options_(std::move(option
       Range& r = ranges_[by_time->elems[i].partition];
       // -1: no record at or after that time, the partition has nothing to read.
       int64_t at = by_time->elems[i].offset;
+      if (at < 0 && r.next < r.end) ++time_lookup_misses_;
       r.next = at < 0 ? r.end : std::max(r.next, at);
     }
   }

@@ -57,6 +57,10 @@ class TopicReader {
   bool caught_up() const { return ranges_.empty(); }
   // Records between the start and end offsets, over all partitions.
   uint64_t total() const { return total_; }
+  // With from_time_ms: partitions holding records for which the cluster found no offset at
+  // or after that time (the time is past their newest record, or the cluster cannot look
+  // offsets up by time, as librdkafka's mock cannot).
+  int time_lookup_misses() const { return time_lookup_misses_; }
   // The partition's offsets when reading began.
   Watermarks watermarks(int32_t partition) const;
 
@@ -70,6 +74,7 @@ class TopicReader {
   std::map<int32_t, Range> ranges_;  // partitions not finished yet
   std::map<int32_t, Watermarks> watermarks_;
   uint64_t total_ = 0;
+  int time_lookup_misses_ = 0;
 };
 
 }  // namespace klaxon

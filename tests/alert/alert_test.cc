@@ -166,6 +166,20 @@ TEST(Alert, TextShowsCountsAndTrace) {
   EXPECT_NE(line.find("rule=pay-exception-stack"), std::string::npos);
 }
 
+// A plain log line has no host, path or type: the text shows no empty labels for them.
+TEST(Alert, TextOfAPlainLineShowsOnlyTheFieldsItHas) {
+  Fixture f;
+  Alert a = make_alert(AlertOptions{}, stack_rule(), "0123456789abcdef", f.firing, f.sample());
+  EXPECT_NE(to_text(a).find("  where      host pay-app-03  path "), std::string::npos);
+  a.host.clear();
+  a.path.clear();
+  EXPECT_NE(to_text(a).find("  where      type pay-biz\n"), std::string::npos) << to_text(a);
+  a.type.clear();
+  EXPECT_EQ(to_text(a).find("where"), std::string::npos) << to_text(a);
+  EXPECT_EQ(to_log_line(a).find("host="), std::string::npos) << to_log_line(a);
+  EXPECT_NE(to_text(a).find("  message    "), std::string::npos);
+}
+
 TEST(Alert, FiredByTimeHasNoSampleAndLinksToWhatTheRuleWatches) {
   Rule r;
   r.name = "pay-success-flatline";

@@ -439,7 +439,8 @@ TEST(DurationText, ReadsLikeAPersonWouldWriteIt) {
   EXPECT_EQ(logic::duration_text(0), "0s");
   EXPECT_EQ(logic::duration_text(90 * kSec), "1m30s");
   EXPECT_EQ(logic::duration_text(26 * 60 * kMin), "1d2h");
-  EXPECT_EQ(logic::duration_text(1500), "1500ms");
+  EXPECT_EQ(logic::duration_text(1500), "1.5s");
+  EXPECT_EQ(logic::duration_text(40192), "40.2s");
 }
 
 }  // namespace

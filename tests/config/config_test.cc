@@ -108,6 +108,28 @@ TEST(Config, RulesReloadDefaults) {
   EXPECT_EQ(c.rules.reload_mode, "auto");
 }
 
+// As Prometheus resolves rule_files: a relative rules.path is the config file's directory's,
+// whatever the working directory; an absolute one is kept; the text as written stays.
+TEST(Config, ARelativeRulesPathResolvesAgainstTheConfigFilesDirectory) {
+  Config c = parse_config("rules: {path: rules}\n", "/etc/klaxon/klaxon.yaml");
+  EXPECT_EQ(c.rules.path, "/etc/klaxon/rules");
+  EXPECT_EQ(c.rules.path_as_written, "rules");
+  EXPECT_EQ(parse_config("rules: {path: ../shared/rules}\n", "/etc/klaxon/k.yaml").rules.path,
+            "/etc/klaxon/../shared/rules");
+  EXPECT_EQ(parse_config("rules: {path: /srv/rules}\n", "/etc/klaxon/k.yaml").rules.path,
+            "/srv/rules");
+  EXPECT_EQ(parse_config("", "/etc/klaxon/k.yaml").rules.path, "/etc/klaxon/rules")
+      << "the default too";
+  EXPECT_EQ(parse_config("rules: {path: rules}\n", "k.yaml").rules.path, "rules")
+      << "a config in the working directory";
+  std::string text = describe_rules_path(parse_config("rules: {path: rules}\n", "/etc/k.yaml"));
+  EXPECT_EQ(text.rfind("rules.path 'rules' of /etc/k.yaml is resolved against the config file's "
+                       "directory: /etc/rules; working directory ",
+                       0),
+            0u)
+      << text;
+}
+
 TEST(Config, ReadsRulesReloadKeys) {
   Config c = parse_config(R"(
 rules:

@@ -385,6 +385,16 @@ bool Process::wait_output(const std::string& text, std::chrono::milliseconds tim
   return false;
 }
 
+void Process::signal(int sig) const {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
+bool Process::running() {
+  int status = 0;
+  if (pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) pid_ = -1;
+  return pid_ > 0;
+}
+
 int Process::kill(int sig) {
   if (pid_ <= 0) return 0;
   ::kill(pid_, sig);

@@ -152,7 +152,13 @@ class Process {
   // Waits until its output contains `text`; false on timeout or exit.
   bool wait_output(const std::string& text,
                    std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // Sends the signal and waits for the exit: its status (or -signal).
   int kill(int sig);
+  // Sends the signal only.
+  void signal(int sig) const;
+  // Has not exited.
+  bool running();
+  std::string output() const { return slurp(output_); }
 
  private:
   int pid_ = -1;

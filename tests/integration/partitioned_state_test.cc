@@ -203,11 +203,21 @@ TEST(State, MissingInternalTopicIsNamedWithTheRemedy) {
     Engine engine(config);
     FAIL() << "started without its repartition topic";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("topic unprepared-matches-repartition does not exist"),
+    // Every missing topic at once, each with its command, and the other two remedies.
+    std::string what = e.what();
+    EXPECT_NE(what.find("topics unprepared-matches-repartition, unprepared-rules-changelog do "
+                        "not exist"),
               std::string::npos)
-        << e.what();
-    EXPECT_NE(std::string(e.what()).find("create it with 3 partitions"), std::string::npos)
-        << e.what();
+        << what;
+    EXPECT_NE(what.find("--create --topic unprepared-matches-repartition --partitions 3\n"),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("--create --topic unprepared-rules-changelog --partitions 3 --config "
+                        "cleanup.policy=compact"),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("state.create_topics: true"), std::string::npos) << what;
+    EXPECT_NE(what.find("`klaxon dev-kafka --group unprepared`"), std::string::npos) << what;
   }
 }
 

@@ -290,11 +290,28 @@ TEST(Matcher, RejectedPatternsNameFileLineRuleAndPattern) {
             "pattern '(?=x)': Zero-width assertions are not supported.");
 }
 
+// In words a rule author can act on, not Hyperscan's advice about a compile flag.
 TEST(Matcher, PatternMatchingTheEmptyStringIsRejected) {
   EXPECT_EQ(compile_problems("rules:\n  - name: everything\n    message:\n      match: ['.*']\n"),
-            "rules.yaml:4:15: rules[0] (everything).message.match[0]: Hyperscan rejects "
-            "pattern '.*': Pattern matches empty buffer; use HS_FLAG_ALLOWEMPTY to enable "
-            "support.");
+            "rules.yaml:4:15: rules[0] (everything).message.match[0]: pattern '.*' can match an "
+            "empty string, so it would match every event (and Hyperscan refuses it): make it "
+            "require some text, e.g. 'ERROR.*' rather than '.*', 'timeout \\d+' rather than "
+            "'\\d*'. To select every event the filter passes, leave message.match out");
+}
+
+// Rules not compiled into a set (rules check's rules with other problems) are checked one
+// by one, named by their place in their file.
+TEST(Matcher, CheckPatternsNamesEveryRejectionOfEachRule) {
+  RuleSet set = parse_rules(
+      "rules:\n  - name: a\n  - name: b\n    message: {match: ['(a)\\1', ok], exclude: ['(?=x)']}\n"
+      "    filter: {fields: {ua: {regex: '\\1'}}}\n",
+      "f.yaml");
+  std::vector<Problem> problems = Matcher::check_patterns(set.rules);
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_EQ(problems[0].key, "rules[1] (b).filter.fields.ua.regex");
+  EXPECT_EQ(problems[1].key, "rules[1] (b).message.match[0]");
+  EXPECT_EQ(problems[2].key, "rules[1] (b).message.exclude[0]");
+  EXPECT_TRUE(Matcher::check_patterns({set.rules[0]}).empty());
 }
 
 TEST(Matcher, RuleIndexInErrorsCountsWithinEachFile) {

@@ -106,6 +106,51 @@ TEST(RulesLoader, ReadsEveryKey) {
   EXPECT_EQ(r.realert, std::chrono::seconds(90));
 }
 
+// "\bERROR\b" in double quotes: YAML reads \b as a backspace. Flagged with the fix, in
+// message patterns (regex or literal) and field regexes alike.
+TEST(RulesLoader, ABackspaceFromADoubleQuotedEscapeIsFlaggedWithTheSingleQuotedFix) {
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    message:\n      match: [\"\\bERROR\\b\"]\n"),
+            "rules.yaml:4:15: rules[0] (a).message.match[0]: contains a backspace character: in a "
+            "double-quoted YAML string \\b is a backspace, not a word boundary, so this never "
+            "matches. Write it in single quotes: '\\bERROR\\b'");
+  std::string field = problems_of(
+      "rules:\n  - name: a\n    filter:\n      fields:\n        ua: {regex: \"\\bcurl\"}\n");
+  EXPECT_NE(field.find("rules[0] (a).filter.fields.ua.regex: contains a backspace character"),
+            std::string::npos)
+      << field;
+  EXPECT_NE(
+      problems_of("rules:\n  - name: a\n    message:\n      exclude: [{literal: \"it's\\b\"}]\n")
+          .find("Write it in single quotes: 'it''s\\b'"),
+      std::string::npos);
+  // Single quotes, or a doubled backslash in double quotes, are what was meant.
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    message:\n      match: ['\\bERROR\\b']\n"), "");
+  EXPECT_EQ(problems_of("rules:\n  - name: a\n    message:\n      match: [\"\\\\bERROR\\\\b\"]\n"),
+            "");
+}
+
+// read_rules: every problem of every file, and the rules with problems kept as far as they
+// parsed, so their patterns can still be checked.
+TEST(RulesLoader, ReadRulesReportsEveryFileAndKeepsBrokenRules) {
+  TempDir dir;
+  dir.write("a.yaml",
+            "rules:\n  - name: good\n  - name: bad\n    realert: soon\n"
+            "    message: {match: ['(a)\\1']}\n");
+  dir.write("b.yaml", "rules:\n  - name: [x\n");
+  RulesReport report = read_rules(dir.path());
+  ASSERT_EQ(report.usable.rules.size(), 1u);
+  EXPECT_EQ(report.usable.rules[0].name, "good");
+  EXPECT_EQ(report.usable.rules[0].index_in_file, 0);
+  ASSERT_EQ(report.broken.size(), 1u);
+  EXPECT_EQ(report.broken[0].name, "bad");
+  EXPECT_EQ(report.broken[0].index_in_file, 1);
+  ASSERT_EQ(report.broken[0].match.size(), 1u);
+  EXPECT_EQ(report.broken[0].match[0].expression, "(a)\\1");
+  ASSERT_EQ(report.problems.size(), 2u);
+  EXPECT_EQ(report.problems[0].key, "rules[1] (bad).realert");
+  EXPECT_NE(report.problems[1].what.find("not valid YAML"), std::string::npos);
+  EXPECT_THROW(load_rules(dir.path()), LoadError);
+}
+
 TEST(RulesLoader, Defaults) {
   RuleSet set = parse_rules("rules:\n  - name: r1\n", "rules.yaml");
   ASSERT_EQ(set.rules.size(), 1u);

@@ -159,7 +159,7 @@ TEST_F(ReloaderTest, ValidEditPublishesMatcherThatMatchesDifferently) {
   EXPECT_EQ(probe_.generation.Value(), 2);
   EXPECT_EQ(probe_.last_reload_failed.Value(), 0);
   EXPECT_EQ(probe_.compile_seconds.Collect().histogram.sample_count, 2u);
-  EXPECT_NE(log().find("rules: reloaded 1 rules from"), std::string::npos) << log();
+  EXPECT_NE(log().find("rules: reloaded 1 rule from"), std::string::npos) << log();
 
   // Reading the files to reload them is not itself a change.
   std::this_thread::sleep_for(kSettle);

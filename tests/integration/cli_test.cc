@@ -1,0 +1,219 @@
+// The klaxon binary as a newcomer and an SRE meet it: --version, exit codes of usage errors,
+// options after subcommands, the log's format and colour, librdkafka's lines in it,
+// --log-level and --metrics-listen on the command line, SIGHUP, and errors that say what to
+// do (a port in use, a rules path relative to the config file).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "integration/harness.h"
+
+namespace klaxon::testing {
+namespace {
+
+std::string write(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(Cli, VersionAndHelpExitZero) {
+  TempDir dir;
+  for (const char* flag : {"--version", "-V"}) {
+    CliResult r = run_klaxon(dir, flag);
+    EXPECT_EQ(r.status, 0) << flag;
+    EXPECT_TRUE(std::regex_search(
+        r.out, std::regex(R"(^klaxon \d+\.\d+\.\d+ \(git ([0-9a-f]{7,}(-dirty)?|unknown)\)\n$)")))
+        << flag << ": " << r.out;
+  }
+  CliResult help = run_klaxon(dir, "--help");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.out.find("--version"), std::string::npos) << help.out;
+}
+
+TEST(Cli, UsageErrorsExitTwoLikeOtherInvalidInput) {
+  TempDir dir;
+  for (const char* args : {"run --bogus -c x.yaml", "run", "", "nonsense", "rules test",
+                           "--log-level loud check", "rules check"}) {
+    CliResult r = run_klaxon(dir, args);
+    EXPECT_EQ(r.status, 2) << "klaxon " << args << ": " << r.err;
+    EXPECT_NE(r.err.find("Run with --help for more information."), std::string::npos)
+        << "klaxon " << args << ": " << r.err;
+  }
+}
+
+TEST(Cli, AnOptionOfACommandMayFollowItsSubcommand) {
+  TempDir dir;
+  std::string config = write(dir.file("k.yaml"), "rules:\n  path: " + source_path("rules") + "\n");
+  // -c belongs to `silence`; given after `add` it still counts, so the command gets as far
+  // as judging the matcher (whose value can never occur).
+  CliResult r = run_klaxon(dir, "silence add -c " + config + " --match severity=fatal");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err.find("--config is required"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--match severity=fatal: no alert has severity \"fatal\""),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("critical, error, warning, info"), std::string::npos) << r.err;
+  r = run_klaxon(dir, "silence add -c " + config + " --match rule_type=burst");
+  EXPECT_NE(r.err.find("rule_type is one of any, frequency, flatline, spike, new_term"),
+            std::string::npos)
+      << r.err;
+  r = run_klaxon(dir, "silence add -c " + config + " --match alertname=pay-typo");
+  EXPECT_NE(r.err.find("--match alertname=pay-typo: no such rule"), std::string::npos) << r.err;
+}
+
+// Every log line: an ISO 8601 UTC timestamp with its zone, the level, the text.
+const std::regex kLogLine(
+    R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (trace|debug|info|warning|error|critical) +\S)");
+
+void expect_log_lines(const std::string& log) {
+  std::istringstream in(log);
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == ' ' || line[0] == '\t') continue;   // continuation lines
+    if (std::regex_match(line, std::regex(R"([0-9.:,]+)"))) continue;  // dev-kafka's address
+    EXPECT_TRUE(std::regex_search(line, kLogLine)) << "not a log line: " << line;
+    EXPECT_NE(line[0], '%') << "a raw librdkafka line: " << line;
+    ++lines;
+  }
+  EXPECT_GT(lines, 0);
+  EXPECT_EQ(log.find("\033["), std::string::npos) << "colour in a file: " << log;
+}
+
+TEST(Cli, LogLinesCarryTheirZoneAndColourOnlyOnATerminalWithoutNoColor) {
+  TempDir dir;
+  {
+    Process dev({KLAXON_BINARY, "dev-kafka", "--brokers", "1"}, dir.file("dev.log"));
+    ASSERT_TRUE(dev.wait_output("mock Kafka cluster: 1 brokers")) << dev.output();
+    EXPECT_EQ(dev.kill(SIGINT), 0);
+    expect_log_lines(slurp(dir.file("dev.log")));
+  }
+  // On a terminal (script(1) gives it one): coloured, unless NO_COLOR is set.
+  auto on_a_terminal = [&](const std::string& env) {
+    std::string out = dir.file("tty.out");
+    std::string cmd = "TERM=xterm " + env + " script -qec 'timeout -s INT 1 " +
+                      std::string(KLAXON_BINARY) + " dev-kafka --brokers 1' /dev/null > " + out;
+    EXPECT_NE(std::system(cmd.c_str()), -1);
+    return slurp(out);
+  };
+  std::string coloured = on_a_terminal("");
+  EXPECT_NE(coloured.find("mock Kafka cluster"), std::string::npos) << coloured;
+  EXPECT_NE(coloured.find("\033["), std::string::npos) << coloured;
+  std::string plain = on_a_terminal("NO_COLOR=1");
+  EXPECT_NE(plain.find("mock Kafka cluster"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("\033["), std::string::npos) << plain;
+}
+
+// The config says warn; --log-level on the command line wins. librdkafka's own lines (its
+// debug contexts, set in kafka.properties) come through klaxon's log at their level. A
+// metrics port in use stops the start early, after the rules were loaded (an info line).
+TEST(Cli, LogLevelOnTheCommandLineWinsAndAPortInUseNamesAddressAndKey) {
+  KafkaCluster kafka;
+  TempDir dir;
+  int taken = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(taken, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(taken, 1), 0);
+  socklen_t len = sizeof addr;
+  getsockname(taken, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  std::string yaml = child_config_yaml(kafka, dir, port);
+  yaml.insert(yaml.find("  properties:\n") + 14, "    debug: generic\n");
+  std::string config = write(dir.file("k.yaml"), yaml + "log:\n  level: warn\n");
+
+  CliResult quiet = run_klaxon(dir, "run -c " + config);
+  EXPECT_EQ(quiet.status, 1);
+  EXPECT_EQ(quiet.err.find(" info "), std::string::npos) << quiet.err;
+  EXPECT_EQ(quiet.err.find(" debug "), std::string::npos) << quiet.err;
+  std::string address = "127.0.0.1:" + std::to_string(port);
+  EXPECT_NE(quiet.err.find("cannot serve metrics on " + address + ": Address already in use"),
+            std::string::npos)
+      << quiet.err;
+  EXPECT_NE(quiet.err.find("metrics.listen in the config or --metrics-listen"), std::string::npos)
+      << quiet.err;
+
+  CliResult verbose = run_klaxon(dir, "run -c " + config + " --log-level debug");
+  EXPECT_EQ(verbose.status, 1);
+  EXPECT_NE(verbose.err.find(" info  rules: 2 rules loaded"), std::string::npos) << verbose.err;
+  EXPECT_TRUE(
+      std::regex_search(verbose.err, std::regex(R"(Z debug +kafka klaxon#producer-1 \S+: )")))
+      << verbose.err;
+  expect_log_lines(verbose.err);
+  // The global option is accepted before the subcommand as well.
+  verbose = run_klaxon(dir, "--log-level info run -c " + config);
+  EXPECT_NE(verbose.err.find(" info  rules: 2 rules loaded"), std::string::npos) << verbose.err;
+  close(taken);
+}
+
+// `klaxon run` with the metrics address and log level from its command line, and SIGHUP: a
+// reload that says how it ended, also when nothing changed, and a process that stays up.
+TEST(Cli, RunTakesItsCommandLineAndReloadsRulesOnSighup) {
+  KafkaCluster kafka;
+  TempDir dir;
+  std::string rules = write(dir.file("rules/pay.yaml"), slurp(source_path("rules/pay.yaml")));
+  int config_port = free_port(), cli_port = free_port();
+  std::string yaml = child_config_yaml(kafka, dir, config_port);
+  // The rules are copied, and reloaded only when asked (no file watching).
+  yaml.replace(yaml.find(source_path("rules/pay.yaml")), source_path("rules/pay.yaml").size(),
+               dir.file("rules") + "\n  reload: false");
+  std::string config = write(dir.file("k.yaml"), yaml + "log:\n  level: warn\n");
+  Process run({KLAXON_BINARY, "run", "-c", config, "--metrics-listen",
+               "127.0.0.1:" + std::to_string(cli_port), "--log-level", "info"},
+              dir.file("run.log"));
+  ASSERT_TRUE(run.wait_output("assigned: ")) << run.output();
+  std::string body;
+  EXPECT_EQ(http_get(cli_port, "/metrics", body), 200);
+  EXPECT_NE(http_get(config_port, "/metrics", body), 200) << "the config's port is overridden";
+
+  run.signal(SIGHUP);
+  ASSERT_TRUE(run.wait_output("rules: " + dir.file("rules") + " unchanged; generation 1 stays"))
+      << run.output();
+  std::ofstream(rules, std::ios::app) << R"(
+  - name: pay-timeout
+    severity: warning
+    message:
+      match: ['timed out']
+)";
+  run.signal(SIGHUP);
+  ASSERT_TRUE(run.wait_output("rules: reloaded 3 rules from " + dir.file("rules"))) << run.output();
+  EXPECT_TRUE(
+      wait_until([&] { return scrape_metric(cli_port, "klaxon_rules_generation") == 2; }, 10));
+  EXPECT_TRUE(run.running());
+  EXPECT_EQ(run.kill(SIGTERM), 0);
+  std::string log = slurp(dir.file("run.log"));
+  expect_log_lines(log);
+  EXPECT_NE(log.find("SIGHUP: reloading the rule files"), std::string::npos) << log;
+}
+
+TEST(Cli, ARelativeRulesPathIsTheConfigDirectorysAndAMissingOneSaysSo) {
+  TempDir dir;
+  write(dir.file("etc/rules/pay.yaml"), slurp(source_path("rules/pay.yaml")));
+  std::string config = write(dir.file("etc/klaxon.yaml"), "rules:\n  path: rules\n");
+  // From another working directory, the rules are still the config's.
+  CliResult ok = run_klaxon(dir, "check -c " + config);
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_EQ(ok.out, "ok: 2 rules, 9 patterns from 1 file\n");
+
+  std::string wrong = write(dir.file("etc/other.yaml"), "rules:\n  path: rulez\n");
+  CliResult missing = run_klaxon(dir, "check -c " + wrong);
+  EXPECT_EQ(missing.status, 2);
+  std::string cwd = std::filesystem::current_path().string();
+  EXPECT_EQ(missing.err, dir.file("etc/rulez") +
+                             ": rules.path: no such file or directory (rules.path 'rulez' of " +
+                             wrong + " is resolved against the config file's directory: " +
+                             dir.file("etc/rulez") + "; working directory " + cwd + ")\n");
+}
+
+}  // namespace
+}  // namespace klaxon::testing
