@@ -38,7 +38,11 @@ if [ -t 1 ]; then
   printf '\r\033[K'
 fi
 if ! wait "$pid"; then
-  grep -E -B2 -A12 'error|Error [0-9]' "$log" | head -n 80 >&2 || tail -n 60 "$log" >&2
+  if grep -q -E ': error:|Error [0-9]' "$log"; then
+    grep -E -B2 -A12 ': error:' "$log" | head -n 80 >&2 || true
+  else
+    tail -n 60 "$log" >&2
+  fi
   echo "the build of $what failed (the first errors above; everything in $log)" >&2
   exit 1
 fi

@@ -99,10 +99,33 @@ std::string realert_windows(const Matcher& matcher) {
 
 }  // namespace
 
+// Removes the demo's state directory on every way out.
+struct RemovedAtExit {
+  std::filesystem::path path;
+  ~RemovedAtExit() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
+  }
+};
+
 int demo_command(const DemoCommand& cmd, ProcessSignals& signals) {
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::condition_variable cv;
+  // Destroyed in reverse: the subscription (no callback runs after it), the engine, then
+  // its state directory.
+  RemovedAtExit state_cleanup;
+  std::unique_ptr<Engine> engine;
+  std::atomic<Engine*> running{nullptr};  // for SIGHUP, once the engine exists
+  // Subscribed first: Ctrl-C during start-up still ends in the summary and the clean-up.
+  auto subscription = signals.subscribe(
+      [&](int) {
+        stop = true;
+        cv.notify_all();
+      },
+      [&running] {
+        if (Engine* e = running.load()) e->reloader().request_reload();
+      });
 
   MockCluster cluster(3);
   Config config;
@@ -111,18 +134,18 @@ int demo_command(const DemoCommand& cmd, ProcessSignals& signals) {
        {config.kafka.topics.front(), config.kafka.alerts_topic, config.kafka.dead_letter_topic})
     cluster.create_topic(t, 3, 3);
   create_internal_topics(cluster, config.kafka.group_id, 3, 3);
-  config.rules.path = cmd.rules_path;
+  config.rules.set_path_from_command_line(cmd.rules_path);
   config.alert.log_alerts = false;  // the printer shows them, read back from Kafka
   config.metrics.listen = cmd.metrics_listen;
   auto state_dir =
       std::filesystem::temp_directory_path() / ("klaxon-demo-" + std::to_string(::getpid()));
   config.state.dir = state_dir.string();
   config.state.sync = false;  // a throw-away directory
+  state_cleanup.path = state_dir;
 
   std::printf("klaxon demo: mock Kafka at %s, rules %s, state in %s\n",
               config.kafka.bootstrap_servers.c_str(), cmd.rules_path.c_str(),
               config.state.dir.c_str());
-  std::unique_ptr<Engine> engine;
   try {
     try {
       engine = std::make_unique<Engine>(config);
@@ -137,12 +160,7 @@ int demo_command(const DemoCommand& cmd, ProcessSignals& signals) {
     std::fprintf(stderr, "invalid rules:\n%s\n", e.what());
     return 2;
   }
-  auto subscription = signals.subscribe(
-      [&](int) {
-        stop = true;
-        cv.notify_all();
-      },
-      [&engine] { engine->reloader().request_reload(); });
+  running = engine.get();
   std::string metrics_url =
       "http://127.0.0.1:" + std::to_string(engine->metrics_port()) + "/metrics";
   std::string how_long =
@@ -293,9 +311,6 @@ int demo_command(const DemoCommand& cmd, ProcessSignals& signals) {
   }
   std::printf("metrics    were at %s while the demo ran (DEMO_ARGS=--keep-running keeps them up)\n",
               metrics_url.c_str());
-  engine.reset();
-  std::error_code ec;
-  std::filesystem::remove_all(state_dir, ec);
   return all_ok ? 0 : 1;
 }
 

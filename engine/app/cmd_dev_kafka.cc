@@ -12,6 +12,15 @@
 namespace klaxon {
 
 int dev_kafka_command(const DevKafkaCommand& cmd, ProcessSignals& signals) {
+  // Subscribed before it says it is ready: a stop right after is a clean one.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  auto subscription = signals.subscribe([&](int) {
+    std::lock_guard lock(mu);
+    stop = true;
+    cv.notify_all();
+  });
   MockCluster cluster(cmd.brokers);
   cluster.create_topic(cmd.topic, cmd.partitions, cmd.replication);
   cluster.create_topic(cmd.alerts_topic, cmd.partitions, cmd.replication);
@@ -29,14 +38,6 @@ int dev_kafka_command(const DevKafkaCommand& cmd, ProcessSignals& signals) {
       "{}, {}; internal topics of groups {}; Ctrl-C stops it",
       cmd.brokers, bootstrap, cmd.topic, cmd.partitions, cmd.replication, cmd.alerts_topic,
       cmd.dead_letter_topic, fmt::join(cmd.groups, ", "));
-  std::mutex mu;
-  std::condition_variable cv;
-  bool stop = false;
-  auto subscription = signals.subscribe([&](int) {
-    std::lock_guard lock(mu);
-    stop = true;
-    cv.notify_all();
-  });
   std::unique_lock lock(mu);
   cv.wait(lock, [&] { return stop; });
   spdlog::info("mock Kafka cluster stopped");

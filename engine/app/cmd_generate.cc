@@ -8,6 +8,7 @@
 
 #include "app/commands.h"
 #include "app/traffic.h"
+#include "core/text.h"
 #include "core/time.h"
 
 namespace klaxon {
@@ -57,7 +58,8 @@ int generate_command(const GenerateCommand& cmd, ProcessSignals& signals) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::string stats = generator.stats().to_json();
   if (!cmd.stats_file.empty()) std::ofstream(cmd.stats_file) << stats << "\n";
-  spdlog::info("generated {} events in {:.1f} s ({:.0f}/s): {}", n, secs,
+  spdlog::info("generated {} in {} ({:.0f}/s): {}", plural(n, "event"),
+               human_duration(static_cast<int64_t>(secs * 1000)),
                secs > 0 ? static_cast<double>(n) / secs : 0.0, stats);
   return 0;
 }

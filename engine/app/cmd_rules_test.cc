@@ -106,6 +106,12 @@ std::string why_nothing_was_tested(const BacktestTotals& t, const RulesTestComma
   for (const auto& [reason, n] : t.invalid) invalid += n;
   std::string source =
       cmd.topic.empty() ? (cmd.input == "-" ? "standard input" : cmd.input) : "topic " + cmd.topic;
+  if (t.records == 0 && !cmd.topic.empty())
+    return source + " had no records between the start (" +
+           (cmd.from_offset >= 0    ? "--from-offset " + std::to_string(cmd.from_offset)
+            : cmd.from_time.empty() ? std::string("its beginning")
+                                    : "--from-time " + cmd.from_time) +
+           ") and its end";
   if (t.records == 0) return source + " held no records";
   if (invalid == t.records)
     return "all " + plural(t.records, "record") + " of " + source +
@@ -133,8 +139,8 @@ int open_input(const std::string& input) {
 }
 
 // Reads NDJSON (or plain lines) from a file or stdin, in large blocks either way.
-void feed_lines(Backtest& run, const RulesTestCommand& cmd, ProgressBar& progress,
-                const std::atomic<bool>& stop) {
+void feed_lines(Backtest& run, const RulesTestCommand& cmd, int64_t max_event_bytes,
+                ProgressBar& progress, const std::atomic<bool>& stop) {
   int fd = open_input(cmd.input);
   struct FdCloser {
     int fd;
@@ -146,7 +152,8 @@ void feed_lines(Backtest& run, const RulesTestCommand& cmd, ProgressBar& progres
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
     progress.set_total(static_cast<uint64_t>(st.st_size));
   std::string name = cmd.input == "-" ? "stdin" : cmd.input;
-  LineReader reader(fd);
+  // Lines past the engine's record limit are cut just beyond it: counted as oversized.
+  LineReader reader(fd, 1 << 20, static_cast<size_t>(max_event_bytes));
   std::string_view line;
   int64_t number = 0;
   while (!stop.load() && reader.next(line)) {
@@ -197,7 +204,11 @@ void feed_topic(Backtest& run, const RulesTestCommand& cmd, const Config& config
 
 int rules_test_command(const RulesTestCommand& cmd, ProcessSignals& signals) {
   std::atomic<bool> stop{false};
-  auto subscription = signals.subscribe([&stop](int) { stop = true; });
+  auto subscription = signals.subscribe([&stop](int) {
+    std::fprintf(stderr,
+                 "\nrules test: interrupted; summing up what was read (again: exit at once)\n");
+    stop = true;
+  });
   try {
     if (cmd.input.empty() == cmd.topic.empty())
       throw LoadError({Problem{"", 0, "", "give either --input FILE|- or --topic TOPIC"}});
@@ -229,7 +240,7 @@ int rules_test_command(const RulesTestCommand& cmd, ProcessSignals& signals) {
     if (!cmd.topic.empty())
       feed_topic(run, cmd, config, progress, stop);
     else
-      feed_lines(run, cmd, progress, stop);
+      feed_lines(run, cmd, config.decode.max_event_bytes, progress, stop);
     run.finish();
     progress.finish();
     std::fflush(stdout);

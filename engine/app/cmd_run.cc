@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/text.h"
 #include "match/rules_loader.h"
+#include "notify/channel_factory.h"
 
 namespace klaxon {
 
@@ -16,10 +17,7 @@ int run_command(const RunCommand& cmd, ProcessSignals& signals) {
   Config config;
   try {
     config = load_config(cmd.config_file);
-    if (!cmd.rules_path.empty()) {
-      config.rules.path = cmd.rules_path;
-      config.rules.path_as_written.clear();  // the command line's, relative to the cwd
-    }
+    if (!cmd.rules_path.empty()) config.rules.set_path_from_command_line(cmd.rules_path);
     if (!cmd.metrics_listen.empty()) config.metrics.listen = cmd.metrics_listen;
   } catch (const LoadError& e) {
     std::fprintf(stderr, "invalid configuration:\n%s\n", e.what());
@@ -38,7 +36,9 @@ int run_command(const RunCommand& cmd, ProcessSignals& signals) {
   }
   auto subscription = signals.subscribe(
       [&engine](int sig) {
-        spdlog::info("signal {}: finishing the current batch, committing, stopping", sig);
+        spdlog::info(
+            "signal {}: finishing the current batch, committing, stopping (again: exit at once)",
+            sig);
         engine->stop();
       },
       [&engine] { engine->reloader().request_reload(); });
@@ -51,22 +51,40 @@ int run_command(const RunCommand& cmd, ProcessSignals& signals) {
   return 0;
 }
 
+// Everything `run` checks before it connects to Kafka: the config, the channels (secrets
+// resolved, templates compiled), the rules, and that every rule's `notify` names a channel.
 int check_command(const CheckCommand& cmd) {
+  Config config;
   try {
-    Config config = cmd.config_file.empty() ? Config{} : load_config(cmd.config_file);
-    if (!cmd.rules_path.empty()) {
-      config.rules.path = cmd.rules_path;
-      config.rules.path_as_written.clear();
-    }
-    auto matcher = load_matcher(config);
-    std::printf("ok: %s, %s from %s\n", plural(matcher->rules().size(), "rule").c_str(),
-                plural(matcher->pattern_count(), "pattern").c_str(),
-                plural(matcher->rule_set().files.size(), "file").c_str());
-    return 0;
+    config = cmd.config_file.empty() ? Config{} : load_config(cmd.config_file);
   } catch (const LoadError& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;
   }
+  if (!cmd.rules_path.empty()) config.rules.set_path_from_command_line(cmd.rules_path);
+  std::vector<Problem> problems;
+  try {
+    build_channels(config.notify);
+  } catch (const LoadError& e) {
+    problems.insert(problems.end(), e.problems().begin(), e.problems().end());
+  }
+  std::shared_ptr<const Matcher> matcher;
+  try {
+    matcher = load_matcher(config);
+    std::vector<std::string> channels;
+    for (const auto& c : config.notify.channels) channels.push_back(c.name);
+    check_notify(matcher->rule_set(), channels);
+  } catch (const LoadError& e) {
+    problems.insert(problems.end(), e.problems().begin(), e.problems().end());
+  }
+  if (!problems.empty()) {
+    for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.to_string().c_str());
+    return 2;
+  }
+  std::printf("ok: %s, %s from %s\n", plural(matcher->rules().size(), "rule").c_str(),
+              plural(matcher->pattern_count(), "pattern").c_str(),
+              plural(matcher->rule_set().files.size(), "file").c_str());
+  return 0;
 }
 
 }  // namespace klaxon

@@ -113,7 +113,10 @@ int sink_es_command(const SinkEsCommand& cmd, ProcessSignals& signals) {
     if (sink && stopping) sink->request_stop();
   };
   auto subscription = signals.subscribe([&](int sig) {
-    spdlog::info("signal {}: sending what was read, committing what was indexed, stopping", sig);
+    spdlog::info(
+        "signal {}: sending what was read, committing what was indexed, stopping (again: exit at "
+        "once)",
+        sig);
     std::lock_guard<std::mutex> lock(running_mutex);
     stopping = true;
     if (running) running->request_stop();

@@ -17,7 +17,8 @@ LoadError with_rules_path_context(const LoadError& e, const Config& config) {
   std::vector<Problem> problems = e.problems();
   for (Problem& p : problems) {
     if (p.file != config.rules.path || p.line != 0) continue;
-    p.key = config.rules.path_as_written.empty() ? "--rules" : "rules.path";
+    p.key =
+        config.rules.path_from == RulesConfig::PathFrom::command_line ? "--rules" : "rules.path";
     p.what += " (" + describe_rules_path(config) + ")";
   }
   return LoadError(std::move(problems));

@@ -11,7 +11,8 @@
 
 namespace klaxon {
 
-LineReader::LineReader(int fd, size_t block) : fd_(fd), block_(block), buffer_(2 * block) {
+LineReader::LineReader(int fd, size_t block, size_t max_line)
+    : fd_(fd), block_(block), max_line_(max_line), buffer_(2 * block) {
   // A pipe holds 64 KiB by default: the writer and this reader would take turns every
   // 64 KiB. A pipe as large as a block lets each read take a whole block (best effort:
   // Linux allows up to /proc/sys/fs/pipe-max-size, 1 MiB by default, without privileges).
@@ -43,7 +44,21 @@ bool LineReader::fill() {
   }
 }
 
+bool LineReader::skip_rest_of_line() {
+  for (;;) {
+    const void* nl = std::memchr(buffer_.data() + begin_, '\n', end_ - begin_);
+    if (nl != nullptr) {
+      begin_ = static_cast<size_t>(static_cast<const char*>(nl) - buffer_.data()) + 1;
+      skipping_ = false;
+      return true;
+    }
+    begin_ = end_;
+    if (!fill()) return false;
+  }
+}
+
 bool LineReader::next(std::string_view& line) {
+  if (skipping_ && !skip_rest_of_line()) return false;
   size_t searched = begin_;
   for (;;) {
     const char* start = buffer_.data() + searched;
@@ -52,6 +67,12 @@ bool LineReader::next(std::string_view& line) {
       size_t at = static_cast<size_t>(static_cast<const char*>(nl) - buffer_.data());
       line = std::string_view(buffer_.data() + begin_, at - begin_);
       begin_ = at + 1;
+      return true;
+    }
+    if (end_ - begin_ > max_line_) {  // cut: the caller sees a line longer than it takes
+      line = std::string_view(buffer_.data() + begin_, max_line_ + 1);
+      begin_ += max_line_ + 1;
+      skipping_ = true;
       return true;
     }
     size_t consumed_before = begin_;

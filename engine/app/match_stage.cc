@@ -30,6 +30,7 @@ std::vector<uint64_t> MatchStage::take_matches() {
 DecodeError MatchStage::process(std::string_view payload, const SourceRef& source,
                                 std::vector<RoutedRecord>& out) {
   last_outside_ = false;
+  matches_.clear();
   event_.source = source;
   if (DecodeError e = decoder_->decode(payload, event_); e != DecodeError::none) return e;
   if (event_.timestamp_ms < options_.accept_from_ms ||
@@ -37,7 +38,6 @@ DecodeError MatchStage::process(std::string_view payload, const SourceRef& sourc
     last_outside_ = true;
     return DecodeError::none;
   }
-  matches_.clear();
   matcher_->match(event_, *scratch_, matches_);
   if (matches_.empty()) return DecodeError::none;
   request_ids_.clear();

@@ -52,6 +52,8 @@ class MatchStage {
   // The last record decoded, and whether it fell outside the accepted time range.
   const Event& event() const { return event_; }
   bool last_outside() const { return last_outside_; }
+  // Matches (rule hits) of the last record.
+  size_t last_matches() const { return matches_.size(); }
   const std::string& detail() const { return decoder_->detail(); }
   // Matches per rule index of the active matcher since the last take.
   std::vector<uint64_t> take_matches();

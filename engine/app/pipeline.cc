@@ -334,6 +334,9 @@ void Pipeline::process_input(const rd_kafka_message_t& m, Cursor& cursor) {
   }
   for (const RoutedRecord& r : routed_) repartition_.send(r.key, r.value, {}, r.partition);
   state_probe_.repartition_records.Increment(static_cast<double>(routed_.size()));
+  // Counted as found, before the batch's events: once `events` holds a record, `matches`
+  // holds its matches, so matches_applied >= matches says the state stage caught up.
+  stats_.matches += match_.last_matches();
 }
 
 void Pipeline::process_match(const rd_kafka_message_t& m) {
@@ -480,7 +483,6 @@ void Pipeline::publish_counters() {
       probe_.alerts_emitted[i]->Increment(static_cast<double>(alerts_per_rule_[i]));
     if (suppressed_per_rule_[i])
       probe_.alerts_suppressed[i]->Increment(static_cast<double>(suppressed_per_rule_[i]));
-    stats_.matches += matches[i];
     stats_.alerts += alerts_per_rule_[i];
     stats_.suppressed += suppressed_per_rule_[i];
     alerts_per_rule_[i] = suppressed_per_rule_[i] = 0;

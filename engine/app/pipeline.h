@@ -72,7 +72,7 @@ struct PipelineStats {
   std::atomic<uint64_t> events{0};
   std::atomic<uint64_t> invalid{0};
   std::atomic<uint64_t> replayed{0};
-  std::atomic<uint64_t> matches{0};
+  std::atomic<uint64_t> matches{0};          // as the match stage finds them
   std::atomic<uint64_t> matches_applied{0};  // by the state partitions (after repartitioning)
   std::atomic<uint64_t> alerts{0};
   std::atomic<uint64_t> suppressed{0};

@@ -20,6 +20,7 @@ ProcessSignals::ProcessSignals() {
 }
 
 ProcessSignals::~ProcessSignals() {
+  closing_ = true;
   pthread_kill(waiter_.native_handle(), kWake);
   waiter_.join();
 }
@@ -29,6 +30,7 @@ ProcessSignals::Subscription ProcessSignals::subscribe(std::function<void(int)> 
   std::lock_guard lock(mutex_);
   on_stop_ = std::move(on_stop);
   on_reload_ = std::move(on_reload);
+  stop_delivered_ = false;
   return Subscription(this);
 }
 
@@ -41,7 +43,11 @@ void ProcessSignals::unsubscribe() {
 void ProcessSignals::run() {
   for (;;) {
     int sig = 0;
-    if (sigwait(&set_, &sig) != 0 || sig == kWake) return;
+    if (sigwait(&set_, &sig) != 0) return;
+    if (sig == kWake) {
+      if (closing_) return;
+      continue;  // someone else's SIGUSR2: not ours to act on
+    }
     std::lock_guard lock(mutex_);
     if (sig == SIGHUP) {
       if (on_reload_) {
@@ -50,7 +56,8 @@ void ProcessSignals::run() {
       } else {
         spdlog::info("SIGHUP: this command has nothing to reload; ignored");
       }
-    } else if (on_stop_) {
+    } else if (on_stop_ && !stop_delivered_) {
+      stop_delivered_ = true;
       on_stop_(sig);
     } else {
       std::_Exit(128 + sig);  // nothing started yet that a stop could let finish

@@ -7,9 +7,12 @@
 // locals. Without a subscription, SIGINT/SIGTERM end the process at once (nothing is running
 // that could finish a batch: start-up, `check`, a failed command) with 128 + the signal, and
 // SIGHUP is logged and ignored rather than killing the process as its default action would.
+// A second SIGINT/SIGTERM ends the process at once too: the way out of a stop that hangs
+// (or of a read from a terminal), as Ctrl-C twice is elsewhere.
 // Thread: construct and subscribe on one thread; callbacks run on the signal thread.
 #pragma once
 
+#include <atomic>
 #include <csignal>
 #include <functional>
 #include <mutex>
@@ -51,7 +54,9 @@ class ProcessSignals {
   void unsubscribe();
 
   sigset_t set_;
-  std::mutex mutex_;  // held while a callback runs, and to change them
+  std::atomic<bool> closing_{false};  // set by the destructor before it wakes the waiter
+  bool stop_delivered_ = false;       // a stop callback ran: the next stop signal exits
+  std::mutex mutex_;                  // held while a callback runs, and to change them
   std::function<void(int)> on_stop_;
   std::function<void()> on_reload_;
   std::thread waiter_;

@@ -31,6 +31,9 @@ std::string missing_topics_message(const Config& config,
     names += (names.empty() ? "" : ", ") + t->name;
     commands += "\n  kafka-topics.sh --bootstrap-server " + config.kafka.bootstrap_servers +
                 " --create --topic " + t->name + " --partitions " + std::to_string(t->partitions) +
+                (config.state.topic_replication > 0
+                     ? " --replication-factor " + std::to_string(config.state.topic_replication)
+                     : "") +
                 (t->configs.empty() ? "" : " --config cleanup.policy=compact");
   }
   bool one = missing.size() == 1;

@@ -100,7 +100,8 @@ Config parse_config(const std::string& text, const std::string& file) {
     if (r.check_map(n, "rules",
                     {"path", "reload", "reload_debounce", "reload_poll_interval", "reload_mode"})) {
       auto& rc = c.rules;
-      r.get(n, "path", "rules", rc.path);
+      if (r.get(n, "path", "rules", rc.path) && n["path"].IsDefined())
+        rc.path_from = RulesConfig::PathFrom::config_file;
       r.get(n, "reload", "rules", rc.reload);
       if (r.get(n, "reload_debounce", "rules", rc.reload_debounce) &&
           rc.reload_debounce > milliseconds(60'000))
@@ -171,12 +172,17 @@ std::string describe_rules_path(const Config& config) {
   std::error_code ec;
   std::string cwd = std::filesystem::current_path(ec).string();
   const RulesConfig& r = config.rules;
-  if (r.path_as_written.empty() || config.file.empty())
-    return "the rules path " + r.path + "; working directory " + cwd;
-  std::string text = "rules.path '" + r.path_as_written + "' of " + config.file;
+  std::string where = "; working directory " + cwd;
+  if (r.path_from == RulesConfig::PathFrom::command_line) return "--rules " + r.path + where;
+  if (config.file.empty())
+    return "the default rules.path '" + r.path_as_written + "', as no --config was given" + where;
+  std::string text = r.path_from == RulesConfig::PathFrom::config_file
+                         ? "rules.path '" + r.path_as_written + "' of " + config.file
+                         : "the default rules.path '" + r.path_as_written + "' (" + config.file +
+                               " does not set it)";
   if (r.path != r.path_as_written)
     text += " is resolved against the config file's directory: " + r.path;
-  return text + "; working directory " + cwd;
+  return text + where;
 }
 
 Config load_config(const std::string& file) { return parse_config(read_text_file(file), file); }

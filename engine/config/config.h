@@ -44,9 +44,17 @@ struct DecodeConfig {
 struct RulesConfig {
   // A rule file, or a directory of *.yaml / *.yml files. A relative path is resolved against
   // the config file's directory at load (as Prometheus resolves rule_files), so a config
-  // means the same from any working directory; `path_as_written` keeps what the file said.
+  // means the same from any working directory.
   std::string path = "rules";
-  std::string path_as_written;              // empty when the path came from the command line
+  // Where `path` came from, and the text as given there, for messages about it.
+  enum class PathFrom { default_value, config_file, command_line };
+  PathFrom path_from = PathFrom::default_value;
+  std::string path_as_written = "rules";
+  // --rules: relative to the working directory, as command-line paths are.
+  void set_path_from_command_line(const std::string& p) {
+    path = path_as_written = p;
+    path_from = PathFrom::command_line;
+  }
   bool reload = true;                       // pick up edited rule files while running
   milliseconds reload_debounce{300};        // reload once the files were quiet this long (<= 1m)
   milliseconds reload_poll_interval{2000};  // polling: time between looks (>= 100ms)

@@ -72,7 +72,7 @@ bool valid_rule_name(std::string_view name) {
 // pattern that never matches a log line. No one means a backspace in a log pattern: say
 // what happened and give the single-quoted fix. Other YAML escapes (\t, \n, \\) mean the
 // same in a regex; unknown ones (\d) are YAML errors (config/yaml_reader.cc).
-std::string yaml_escape_trap(const std::string& expression) {
+std::string yaml_escape_trap(const std::string& expression, bool literal) {
   if (expression.find('\b') == std::string::npos) return "";
   std::string fixed;
   for (char c : expression) {
@@ -83,6 +83,11 @@ std::string yaml_escape_trap(const std::string& expression) {
     else
       fixed += c;
   }
+  if (literal)  // a literal has no word boundaries to offer
+    return "contains a backspace character: in a double-quoted YAML string \\b is a "
+           "backspace, so this never matches. A literal has no regex syntax; for word "
+           "boundaries write a regex in single quotes: {regex: '" +
+           fixed + "'}";
   return "contains a backspace character: in a double-quoted YAML string \\b is a backspace, "
          "not a word boundary, so this never matches. Write it in single quotes: '" +
          fixed + "'";
@@ -292,7 +297,7 @@ class RulesParser {
       if (r_.get(value, "regex", key, expression)) {
         if (expression.empty())
           r_.problem(re, YamlReader::join(key, "regex"), "an empty regex matches everything");
-        if (std::string trap = yaml_escape_trap(expression); !trap.empty())
+        if (std::string trap = yaml_escape_trap(expression, false); !trap.empty())
           r_.problem(re, YamlReader::join(key, "regex"), trap);
         c.regex =
             Pattern{expression, false, false, YamlReader::line_of(re), YamlReader::column_of(re)};
@@ -355,7 +360,7 @@ class RulesParser {
       r_.problem(item, path, "an empty pattern matches everything; remove it instead");
       return;
     }
-    if (std::string trap = yaml_escape_trap(p.expression); !trap.empty()) {
+    if (std::string trap = yaml_escape_trap(p.expression, p.literal); !trap.empty()) {
       r_.problem(item, path, trap);
       return;
     }

@@ -85,6 +85,10 @@ TopicReader::TopicReader(TopicReaderOptions options) : options_(std::move(option
       throw std::runtime_error("cannot find the offsets of " + options_.topic +
                                " at the given time: " + rd_kafka_err2str(e));
     for (int i = 0; i < by_time->cnt; ++i) {
+      if (by_time->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        throw std::runtime_error("cannot find the offset of " + options_.topic + "/" +
+                                 std::to_string(by_time->elems[i].partition) +
+                                 " at the given time: " + rd_kafka_err2str(by_time->elems[i].err));
       Range& r = ranges_[by_time->elems[i].partition];
       // -1: no record at or after that time, the partition has nothing to read.
       int64_t at = by_time->elems[i].offset;

@@ -128,6 +128,18 @@ TEST(Config, ARelativeRulesPathResolvesAgainstTheConfigFilesDirectory) {
                        0),
             0u)
       << text;
+  text = describe_rules_path(parse_config("", "/etc/k.yaml"));
+  EXPECT_EQ(text.rfind("the default rules.path 'rules' (/etc/k.yaml does not set it) is resolved "
+                       "against the config file's directory: /etc/rules; ",
+                       0),
+            0u)
+      << text;
+  text = describe_rules_path(Config{});
+  EXPECT_EQ(text.rfind("the default rules.path 'rules', as no --config was given; ", 0), 0u)
+      << text;
+  Config cli;
+  cli.rules.set_path_from_command_line("my-rules");
+  EXPECT_EQ(describe_rules_path(cli).rfind("--rules my-rules; working directory ", 0), 0u);
 }
 
 TEST(Config, ReadsRulesReloadKeys) {

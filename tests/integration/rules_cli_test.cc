@@ -216,6 +216,13 @@ TEST(RulesTest, EmptyAndUnreadableBacktestsExitNonZeroWithTheReason) {
       << r.err;
   EXPECT_NE(r.out.find("2 records read, 2 invalid (malformed_json 2)"), std::string::npos) << r.out;
 
+  // A record past decode.max_event_bytes (binary junk without newlines, say) is cut as it is
+  // read and counted oversized, never held whole.
+  std::string huge = write(dir, "huge.ndjson", std::string(3 << 20, 'x') + "\n" + burst_input());
+  r = test("--input " + huge);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("9 records read, 1 invalid (oversized 1)"), std::string::npos) << r.out;
+
   std::string input = write(dir, "events.ndjson", burst_input());
   r = test("--input " + input + " --from 2030-01-01T00:00:00Z");
   EXPECT_EQ(r.status, 1);

@@ -120,8 +120,12 @@ TEST(RulesLoader, ABackspaceFromADoubleQuotedEscapeIsFlaggedWithTheSingleQuotedF
       << field;
   EXPECT_NE(
       problems_of("rules:\n  - name: a\n    message:\n      exclude: [{literal: \"it's\\b\"}]\n")
-          .find("Write it in single quotes: 'it''s\\b'"),
+          .find("A literal has no regex syntax; for word boundaries write a regex in single "
+                "quotes: {regex: 'it''s\\b'}"),
       std::string::npos);
+  EXPECT_NE(problems_of("rules:\n  - name: a\n    message:\n      match: [\"it's \\bbad\"]\n")
+                .find("Write it in single quotes: 'it''s \\bbad'"),
+            std::string::npos);
   // Single quotes, or a doubled backslash in double quotes, are what was meant.
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    message:\n      match: ['\\bERROR\\b']\n"), "");
   EXPECT_EQ(problems_of("rules:\n  - name: a\n    message:\n      match: [\"\\\\bERROR\\\\b\"]\n"),
