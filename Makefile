@@ -20,12 +20,12 @@ deps-test:
 
 # The engine alone: all `make demo` needs.
 klaxon: deps
-	@scripts/build.sh $(BUILD) "klaxon" "about 4 minutes on 2 cores" \
+	@scripts/build.sh $(BUILD) "klaxon" "about 3 minutes on 2 cores" \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -- klaxon
 
 # The engine, every test and the bench tools.
 build: deps-test
-	@scripts/build.sh $(BUILD) "klaxon and its tests" "about 7 minutes on 2 cores" \
+	@scripts/build.sh $(BUILD) "klaxon and its tests" "about 6 minutes on 2 cores" \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -- all
 
 demo: klaxon
@@ -37,7 +37,7 @@ test: build
 # The same tests once under AddressSanitizer and UndefinedBehaviorSanitizer (CI runs this too).
 test-sanitize: deps-test
 	@scripts/build.sh $(ASAN_BUILD) "klaxon and its tests under ASan+UBSan" \
-	  "about 9 minutes on 2 cores" -DCMAKE_BUILD_TYPE=Debug -DKLAXON_SANITIZE=ON -- all
+	  "about 5 minutes on 2 cores" -DCMAKE_BUILD_TYPE=Debug -DKLAXON_SANITIZE=ON -- all
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 600
 
