@@ -94,6 +94,18 @@ void Evaluator::activate(int64_t now) {
   }
 }
 
+int64_t Evaluator::newest_last_seen() {
+  int64_t newest = 0;
+  std::string end(codec::kGroupPrefix);
+  end.back() = static_cast<char>(end.back() + 1);
+  GroupState g;
+  store_.scan(codec::kGroupPrefix, end, [&](std::string_view, std::string_view value) {
+    if (codec::decode_group(value, g)) newest = std::max(newest, g.last_seen_ms);
+    return true;
+  });
+  return newest;
+}
+
 int64_t Evaluator::earliest_timer() {
   if (earliest_timer_ != kUnknown) return earliest_timer_;
   earliest_timer_ = INT64_MAX;

@@ -54,6 +54,10 @@ class Evaluator {
   // moment its rule is active). Cheap when nothing is due: the earliest timer is remembered.
   void advance(int64_t now, const FiredFn& fired, size_t max_timers = 10'000);
 
+  // The newest last_seen_ms among the stored groups (0 when none): the stream time of a
+  // store written before stream time was kept with the state. Reads every group.
+  int64_t newest_last_seen();
+
   // Writes the cached groups and their count into the store's current batch.
   void flush();
   // Forgets the cached groups (the store's batch is being discarded).

@@ -20,7 +20,14 @@ StateTask::StateTask(StateStore& store, StateTaskOptions options, Listener liste
                  [p = options_.partition, n = options_.partitions](std::string_view state_id,
                                                                    std::string_view group) {
                    return state_partition(state_id, group, n) == p;
-                 }) {}
+                 }) {
+  if (std::optional<int64_t> t = store_.stream_time()) {
+    stream_time_ms_ = stored_stream_time_ms_ = *t;
+  } else if (store_.estimated_groups() > 0) {
+    // Written by a version that did not keep stream time: the groups tell.
+    stream_time_ms_ = evaluator_.newest_last_seen();
+  }
+}
 
 void StateTask::use_rules(const RulesByStateId* rules) {
   rules_ = rules;
@@ -78,11 +85,16 @@ void StateTask::advance(int64_t now) {
 
 void StateTask::flush() {
   evaluator_.flush();
+  if (stream_time_ms_ != stored_stream_time_ms_) {
+    store_.stage_stream_time(stream_time_ms_);
+    stored_stream_time_ms_ = stream_time_ms_;
+  }
   batch_applied_.clear();
 }
 
 void StateTask::discard() {
   evaluator_.discard();
+  stored_stream_time_ms_ = store_.stream_time().value_or(0);  // the staged one is gone
   batch_applied_.clear();
   new_alerts_.clear();
 }

@@ -5,7 +5,10 @@
 //
 // Time: each partition has its own stream time, the newest event time among its records
 // (an event stamped more than a minute in the future does not move it). Before a record's
-// newer time takes effect, what fell due before it runs first.
+// newer time takes effect, what fell due before it runs first. Stream time is kept in the
+// store with the state it belongs to (and so in the changelog): a partition reopened on
+// this pod or restored on another resumes at its own time, however far behind the wall
+// clock, and never starts over at the wall clock's.
 // Replays: each record names the input record it came from; one whose input offset is at
 // or below the newest applied for that input partition is skipped (a redelivery after a
 // crash or rebalance, or a match produced twice), so a record is applied at most once.
@@ -54,6 +57,8 @@ class StateTask {
   void flush();
   void discard();
 
+  // The newest event time applied, restored with the store: 0 only for a partition that
+  // never applied a record (its time is then the wall clock's, see Pipeline).
   int64_t stream_time() const { return stream_time_ms_; }
   uint64_t unknown_rules() const { return unknown_rules_; }
   // Alerts put in the outbox since take_new_alerts() was last called.
@@ -71,6 +76,7 @@ class StateTask {
   Evaluator evaluator_;
   const RulesByStateId* rules_ = nullptr;
   int64_t stream_time_ms_ = 0;
+  int64_t stored_stream_time_ms_ = 0;  // as the store holds it
   uint64_t unknown_rules_ = 0;
   std::vector<OutboxEntry> new_alerts_;
   // Newest input offset applied per input partition in this batch ("topic\x1fpartition").

@@ -9,6 +9,8 @@
 //   a\x1f<alert id>                 -> seq, 8 bytes big-endian (index for remove_alert)
 //   p\x1f<stream>\x1f<partition>    -> offset, 8 bytes big-endian two's complement
 //   m\x1fgroups                     -> number of group keys, 8 bytes big-endian
+//   m\x1fstream_time                -> the partition's stream time (ms), 8 bytes big-endian
+//                                     two's complement: it moves with the partition
 //   l\x1fcheckpoint                 -> local only (not changelogged): changelog name, then
 //                                     the offset of the last changelog batch applied
 // Rule names and stream names must not contain 0x1f; group keys and alert ids may hold
@@ -37,6 +39,7 @@ inline constexpr std::string_view kAlertIndexPrefix = "a\x1f";
 inline constexpr std::string_view kOffsetPrefix = "p\x1f";
 inline constexpr std::string_view kTimerPrefix = "t\x1f";
 inline constexpr std::string_view kGroupCountKey = "m\x1fgroups";
+inline constexpr std::string_view kStreamTimeKey = "m\x1fstream_time";
 inline constexpr std::string_view kLocalPrefix = "l\x1f";
 inline constexpr std::string_view kCheckpointKey =
     "l\x1f"

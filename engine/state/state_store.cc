@@ -312,6 +312,20 @@ rocksdb::Status StateStore::commit_batch() {
 
 void StateStore::discard_batch() { impl_->clear_batch(); }
 
+void StateStore::stage_stream_time(int64_t ms) {
+  impl_->check_write(
+      impl_->batch.Put(codec::kStreamTimeKey, codec::encode_fixed64(static_cast<uint64_t>(ms))));
+}
+
+std::optional<int64_t> StateStore::stream_time() const {
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), codec::kStreamTimeKey, &value);
+  if (!s.ok() && !s.IsNotFound()) impl_->fail_read("the stream time", s);
+  uint64_t v;
+  if (!s.ok() || !codec::decode_fixed64(value, v)) return std::nullopt;
+  return static_cast<int64_t>(v);
+}
+
 int64_t StateStore::applied_offset(std::string_view stream, int32_t partition) const {
   Impl& m = *impl_;
   std::string key = codec::offset_key(stream, partition);

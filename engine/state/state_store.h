@@ -108,6 +108,13 @@ class StateStore {
   // Last applied offset of stream/partition (committed batches only), or -1.
   int64_t applied_offset(std::string_view stream, int32_t partition) const;
 
+  // The partition's stream time (the newest event time applied), kept with the state and
+  // carried by the changelog, so a partition that moves or is reopened keeps its time.
+  // Records it with the current batch.
+  void stage_stream_time(int64_t ms);
+  // As of the last commit; nullopt when none was ever recorded.
+  std::optional<int64_t> stream_time() const;
+
   // Committed outbox entries, oldest first.
   std::vector<OutboxEntry> pending_alerts() const;
   // How many there are (kept in memory: no read).

@@ -8,6 +8,7 @@
 
 #include "app/match_stage.h"
 #include "app/rule_runner.h"
+#include "core/time.h"
 #include "match/rules_loader.h"
 #include "state/temp_dir.h"
 
@@ -85,13 +86,19 @@ class StateTaskTest : public ::testing::Test {
     t->use_rules(&active_.by_state_id);
     return t;
   }
-  // One input record, matched and encoded as the repartition topic carries it.
-  MatchRecord record(const std::string& host, int32_t partition, int64_t offset) {
+  // One input record, matched and encoded as the repartition topic carries it; with an
+  // event time, when given.
+  MatchRecord record(const std::string& host, int32_t partition, int64_t offset,
+                     int64_t event_time_ms = 0) {
     MatchStage stage(active_.matcher, MatchStageOptions{});
     routed_.clear();
-    EXPECT_EQ(
-        stage.process(json(host, 1000 + offset), SourceRef{"logs", partition, offset, 0}, routed_),
-        DecodeError::none);
+    std::string text = event_time_ms == 0 ? json(host, 1000 + offset)
+                                          : R"({"@timestamp":")" +
+                                                format_timestamp_ms(event_time_ms) +
+                                                R"(","host":")" + host +
+                                                R"(","message":"ERROR x"})";
+    EXPECT_EQ(stage.process(text, SourceRef{"logs", partition, offset, 0}, routed_),
+              DecodeError::none);
     MatchRecord r;
     EXPECT_TRUE(decode_match_record(routed_.at(0).value, r));
     return r;
@@ -130,6 +137,53 @@ TEST_F(StateTaskTest, ADiscardedBatchIsAppliedAgain) {
   t->discard();
   store->discard_batch();
   EXPECT_TRUE(t->apply(record("a", 0, 5)));
+}
+
+const int64_t kDayAgo = now_ms() - 86'400'000;
+
+// Stream time is stored with the state: a task reopened on the store (a restart, another
+// pod restoring the changelog) resumes at it, not at zero (which meant the wall clock).
+TEST_F(StateTaskTest, StreamTimeIsKeptWithTheState) {
+  auto store = open("s");
+  EXPECT_EQ(store->stream_time(), std::nullopt);
+  {
+    auto t = task(*store);
+    EXPECT_EQ(t->stream_time(), 0);
+    t->apply(record("a", 0, 5, kDayAgo));
+    t->flush();
+    ASSERT_TRUE(store->commit_batch().ok());
+    EXPECT_EQ(store->stream_time(), kDayAgo);
+    t->apply(record("a", 0, 7, kDayAgo + 2));  // then discarded: not stored
+    t->flush();
+    t->discard();
+    store->discard_batch();
+    EXPECT_EQ(store->stream_time(), kDayAgo);
+  }
+  EXPECT_EQ(task(*store)->stream_time(), kDayAgo);
+  // The key travels with the state: it is among the changes the changelog carries.
+  auto t = task(*store);
+  t->apply(record("b", 0, 9, kDayAgo + 9));
+  t->flush();
+  bool carried = false;
+  store->visit_changes([&](std::string_view key, const std::string_view* value) {
+    carried = carried || (key == "m\x1fstream_time" && value != nullptr);
+  });
+  EXPECT_TRUE(carried);
+}
+
+// A store written before stream time was kept: its groups' newest last match stands in.
+TEST_F(StateTaskTest, AStoreWithoutStreamTimeTakesItsNewestGroups) {
+  auto store = open("s");
+  {
+    auto t = task(*store);
+    t->apply(record("a", 0, 5, kDayAgo));
+    t->apply(record("b", 0, 50, kDayAgo + 50));
+    t->flush();
+    store->erase("m\x1fstream_time");
+    ASSERT_TRUE(store->commit_batch().ok());
+  }
+  ASSERT_EQ(store->stream_time(), std::nullopt);
+  EXPECT_EQ(task(*store)->stream_time(), kDayAgo + 50);
 }
 
 TEST_F(StateTaskTest, AStandingFlatlineGroupBelongsToOnePartition) {

@@ -62,6 +62,74 @@ constexpr const char* kBugAndTimeoutRules = R"(rules:
     realert: 1h
 )";
 
+// Issue 18, 1: events days behind the wall clock (a backlog, a replay); the pod that read
+// them stops, a pod with an empty disk restores the partitions and no new input arrives.
+// Its time must be the restored partitions' own: before stream time was kept with the
+// state, the new owner's time jumped to the wall clock about a second after the restore,
+// every group expired (tombstones to the changelog, klaxon_state_groups 0) and the same
+// incidents alerted again as first matches.
+TEST(State, AHandOverWithNoNewInputKeepsTheRestoredEventTime) {
+  KafkaCluster kafka;
+  TempDir dir;
+  std::string rules = write_rules(dir, kBugAndTimeoutRules);
+  const int64_t t0 = now_ms() - 3 * 86'400'000LL;  // three days behind
+  auto bugs = [&](int64_t at, int line_base) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (int bug = 0; bug < 4; ++bug)
+      for (int i = 0; i < 3; ++i) {
+        std::string host = "pay-app-0" + std::to_string(i);
+        out.emplace_back(host, event(at + bug * 1000 + i, host,
+                                     stack("java.lang.IllegalStateException" + std::to_string(bug),
+                                           line_base + i),
+                                     true));
+      }
+    return out;
+  };
+  auto first = bugs(t0, 40);
+  kafka.produce("pay_log_topic", first);
+  {
+    Config config = test_config(kafka, dir, rules);
+    config.state.dir = dir.file("pod-a");
+    RunningEngine pod_a(config);
+    ASSERT_TRUE(pod_a.wait([](const PipelineStats& s) { return s.alerts_delivered >= 4; }))
+        << pod_a.error();
+    ASSERT_TRUE(pod_a.wait([&](const PipelineStats& s) {
+      return s.events >= first.size() && s.matches_applied >= first.size();
+    }));
+  }
+  ASSERT_EQ(alerts(kafka).size(), 4u) << "one alert per bug";
+
+  Config config = test_config(kafka, dir, rules);
+  config.state.dir = dir.file("pod-b");
+  auto pod_b = std::make_unique<RunningEngine>(config);
+  int port = pod_b->engine().metrics_port();
+  ASSERT_TRUE(wait_until([&] { return scrape_metric(port, "klaxon_state_groups") == 4; }))
+      << "restored from the changelog";
+  // Idle and caught up for several of the pipeline's idle time steps (1 s each).
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  EXPECT_EQ(scrape_metric(port, "klaxon_state_groups"), 4) << "the restored groups expired";
+
+  // The same bugs, a minute later in their own time: inside the realert hour.
+  auto again = bugs(t0 + 60'000, 400);
+  kafka.produce("pay_log_topic", again);
+  ASSERT_TRUE(pod_b->wait([&](const PipelineStats& s) {
+    return s.events >= again.size() && s.matches_applied >= again.size();
+  })) << pod_b->error();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  pod_b.reset();
+  std::vector<Alert> all = alerts(kafka);
+  EXPECT_EQ(all.size(), 4u) << "the same incidents alerted again after the hand-over";
+  for (const Alert& a : all) EXPECT_EQ(a.condition, "first match of this group");
+
+  // A third pod, on pod B's disk: the time it reopens with is the stored one.
+  config.state.dir = dir.file("pod-b");
+  RunningEngine pod_c(config);
+  int port_c = pod_c.engine().metrics_port();
+  ASSERT_TRUE(wait_until([&] { return scrape_metric(port_c, "klaxon_state_groups") == 4; }));
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(scrape_metric(port_c, "klaxon_state_groups"), 4);
+}
+
 TEST(State, FreshPodRestoresFromTheChangelogAlone) {
   KafkaCluster kafka;
   TempDir dir;
