@@ -1,5 +1,6 @@
 #include "match/match_record.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 
@@ -29,6 +30,14 @@ std::string_view head(std::string_view message, size_t max_lines, size_t max_byt
   return h;
 }
 
+// A sample field's bytes: its first kMaxSampleFieldBytes, never splitting a UTF-8 sequence.
+std::string_view bounded_field(std::string_view v) {
+  if (v.size() <= kMaxSampleFieldBytes) return v;
+  size_t n = kMaxSampleFieldBytes;
+  while (n > 0 && (static_cast<unsigned char>(v[n]) & 0xc0) == 0x80) --n;
+  return v.substr(0, n);
+}
+
 uint64_t count_lines(std::string_view message) {
   uint64_t lines;
   head(message, SIZE_MAX, SIZE_MAX, lines);
@@ -53,11 +62,15 @@ void encode_match_record(const Event& event, const std::vector<std::string>& req
   put_signed_varint(out, event.source.partition);
   put_signed_varint(out, event.source.offset);
   put_signed_varint(out, event.source.kafka_timestamp_ms);
-  put_bytes(out, event.host);
-  put_bytes(out, event.path);
-  put_bytes(out, event.type);
-  put_varint(out, event.tags.size());
-  for (auto t : event.tags) put_bytes(out, t);
+  // The sample's fields are bounded like its message: whatever a record holds, a match
+  // record stays far below Kafka's message size limit (a poison record must not stop the
+  // engine on its repartition produce).
+  put_bytes(out, bounded_field(event.host));
+  put_bytes(out, bounded_field(event.path));
+  put_bytes(out, bounded_field(event.type));
+  size_t tags = std::min(event.tags.size(), kMaxSampleTags);
+  put_varint(out, tags);
+  for (size_t i = 0; i < tags; ++i) put_bytes(out, bounded_field(event.tags[i]));
   uint64_t lines;
   put_bytes(out, head(event.message, limits.message_lines, limits.message_bytes, lines));
   put_varint(out, lines);

@@ -44,6 +44,11 @@ struct MatchRecord {
   std::vector<MatchEntry> entries;
 };
 
+// host, path, type and each tag of the sample are cut to this many bytes; at most this many
+// tags are kept.
+inline constexpr size_t kMaxSampleFieldBytes = 4096;
+inline constexpr size_t kMaxSampleTags = 64;
+
 struct MatchRecordLimits {
   size_t message_lines = 50;         // alert.stack_trace_lines
   size_t message_bytes = 256 << 10;  // a bound on the sample whatever its lines

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "match/fingerprint.h"
 #include "match/required_literals.h"
 
@@ -519,7 +520,10 @@ std::string Matcher::group_key(const Rule& rule, size_t index, const Event& even
     case GroupBy::field: {
       std::string_view value;
       if (!event.field(rule.group_field, value)) return "(missing)";
-      return std::string(value);
+      // A huge value (a poison record) would make a repartition record Kafka refuses: long
+      // values keep their start and a digest of the whole, still one group per value.
+      if (value.size() <= kMaxFieldKeyBytes) return std::string(value);
+      return std::string(bounded(value, kMaxFieldKeyBytes - 17)) + "#" + hex64(fnv1a64(value));
     }
     case GroupBy::match_text: {
       const PatternRange& r = ranges_[index];

@@ -51,6 +51,10 @@ struct Match {
 inline constexpr size_t kMaxRuleDatabaseBytes = 16 << 20;
 // The matched text used as a group key (group_by: match) is cut to this many bytes.
 inline constexpr size_t kMaxMatchKeyBytes = 256;
+// A field value used as a group key (group_by: <field>) longer than this keeps its start and
+// a digest of the whole ("...#<16 hex digits>"), so one poison record cannot make a record
+// too large for Kafka.
+inline constexpr size_t kMaxFieldKeyBytes = 1024;
 // Gate literals shorter than this are not used: they are found on most lines.
 inline constexpr size_t kMinGateLiteral = 3;
 

@@ -42,6 +42,9 @@ std::string_view value_after(std::string_view m, size_t pos, size_t key_size) {
   size_t end = i;
   while (end < m.size() && is_value(m[end])) ++end;
   while (end > i && (m[end - 1] == ':' || m[end - 1] == '.')) --end;
+  // Request and trace ids are tens of characters; a run of hundreds is something else, and
+  // must not make the match record (which carries the ids) unbounded.
+  if (end - i > 256) return {};
   return m.substr(i, end - i);
 }
 

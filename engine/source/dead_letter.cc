@@ -1,6 +1,26 @@
 #include "source/dead_letter.h"
 
+#include <algorithm>
+#include <cstdlib>
+
+#include "core/hash.h"
+
 namespace klaxon {
+
+namespace {
+// Room for the key, the headers (detail text included) and the record's framing.
+constexpr size_t kHeadroomBytes = 16 << 10;
+}  // namespace
+
+size_t dead_letter_value_limit(const std::map<std::string, std::string>& properties) {
+  size_t max = kDefaultMessageMaxBytes;
+  if (auto it = properties.find("message.max.bytes"); it != properties.end()) {
+    char* end = nullptr;
+    unsigned long long v = std::strtoull(it->second.c_str(), &end, 10);
+    if (end != it->second.c_str() && *end == '\0' && v > 0) max = static_cast<size_t>(v);
+  }
+  return max > 2 * kHeadroomBytes ? max - kHeadroomBytes : max / 2;
+}
 
 void DeadLetterWriter::send(const rd_kafka_message_t& record, std::string_view reason,
                             std::string_view detail) {
@@ -15,10 +35,18 @@ void DeadLetterWriter::send(std::string_view topic, int32_t partition, int64_t o
                             std::string_view detail) {
   std::string source =
       std::string(topic) + "/" + std::to_string(partition) + "/" + std::to_string(offset);
-  writer_.send(key, value,
-               {{"klaxon.reason", std::string(reason)},
-                {"klaxon.detail", std::string(detail)},
-                {"klaxon.source", source}});
+  std::vector<Header> headers = {{"klaxon.reason", std::string(reason)},
+                                 {"klaxon.detail", std::string(detail.substr(0, 4096))},
+                                 {"klaxon.source", source}};
+  if (!key.empty()) headers.push_back({"klaxon.original_key", std::string(key.substr(0, 4096))});
+  std::string_view kept = value;
+  if (value.size() > max_value_bytes_) {
+    kept = value.substr(0, max_value_bytes_);
+    headers.push_back({"klaxon.original_bytes", std::to_string(value.size())});
+    headers.push_back({"klaxon.original_fnv1a", hex64(fnv1a64(value))});
+    headers.push_back({"klaxon.truncated", "true"});
+  }
+  writer_.send(source, kept, headers);
 }
 
 }  // namespace klaxon

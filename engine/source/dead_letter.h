@@ -1,27 +1,45 @@
-// DeadLetterWriter: forwards records that cannot be processed to the dead-letter topic,
-// unchanged, with the reason in headers:
-//   klaxon.reason     machine-readable reason (e.g. "malformed_json")
-//   klaxon.detail     what was wrong, in words
-//   klaxon.source     "topic/partition/offset" of the original record
-// Keys and Kafka timestamps are kept. The pipeline waits for every dead letter to be
-// acknowledged before it stores the offsets of its batch (see wait()).
+// DeadLetterWriter: forwards records that cannot be processed to the dead-letter topic, with
+// the reason in headers:
+//   klaxon.reason         machine-readable reason (e.g. "malformed_json")
+//   klaxon.detail         what was wrong, in words
+//   klaxon.source         "topic/partition/offset" of the original record
+//   klaxon.original_key   the original record's key, when it had one
+// The dead letter's key is klaxon.source: a record dead-lettered twice (at-least-once: a
+// crash before its offset was committed) has the same key both times, so consumers drop
+// the copy and a compacted dead-letter topic keeps one.
+// The value is the original record's, unchanged, when it fits `max_value_bytes` (a dead
+// letter the brokers refuse would stop the engine on that record forever). A larger one
+// keeps its first max_value_bytes bytes, with
+//   klaxon.original_bytes  the original size
+//   klaxon.original_fnv1a  FNV-1a 64 of the whole original value (16 hex digits)
+//   klaxon.truncated       "true"
+// Kafka timestamps are kept. The pipeline waits for every dead letter to be acknowledged
+// before it stores the offsets of its batch (see wait()).
 // Thread: the pipeline thread.
 #pragma once
 
+#include <librdkafka/rdkafka.h>
+
 #include <chrono>
+#include <map>
 #include <string>
 #include <string_view>
-
-#include <librdkafka/rdkafka.h>
 
 #include "source/acked_writer.h"
 
 namespace klaxon {
 
+// librdkafka's producer default for message.max.bytes; brokers accept about 1 MiB by default.
+inline constexpr size_t kDefaultMessageMaxBytes = 1'000'000;
+// The value a dead letter may carry so that, with its key and headers, it stays under the
+// producer's message.max.bytes (taken from `properties`, else librdkafka's default).
+size_t dead_letter_value_limit(const std::map<std::string, std::string>& properties);
+
 class DeadLetterWriter {
  public:
-  DeadLetterWriter(KafkaProducer& producer, std::string topic)
-      : writer_(producer, std::move(topic)) {}
+  DeadLetterWriter(KafkaProducer& producer, std::string topic,
+                   size_t max_value_bytes = dead_letter_value_limit({}))
+      : writer_(producer, std::move(topic)), max_value_bytes_(max_value_bytes) {}
 
   void send(const rd_kafka_message_t& record, std::string_view reason, std::string_view detail);
   // The same for a record already copied out of its message (topic/partition/offset name
@@ -39,9 +57,11 @@ class DeadLetterWriter {
   uint64_t acknowledged() const { return writer_.acknowledged(); }
   uint64_t pending() const { return writer_.pending(); }
   const std::string& topic() const { return writer_.topic(); }
+  size_t max_value_bytes() const { return max_value_bytes_; }
 
  private:
   AckedWriter writer_;
+  size_t max_value_bytes_;
 };
 
 }  // namespace klaxon

@@ -39,8 +39,10 @@ KafkaCluster::KafkaCluster() : cluster_(3) {
 }
 
 void KafkaCluster::produce(const std::string& topic,
-                           const std::vector<std::pair<std::string, std::string>>& kv) {
-  KafkaProducer producer(ProducerOptions{bootstrap(), {}, std::chrono::milliseconds(1), true});
+                           const std::vector<std::pair<std::string, std::string>>& kv,
+                           const std::map<std::string, std::string>& properties) {
+  KafkaProducer producer(
+      ProducerOptions{bootstrap(), properties, std::chrono::milliseconds(1), true});
   std::string error;
   for (const auto& [k, v] : kv)
     ASSERT_TRUE(producer.produce(topic, k, v, {}, nullptr, &error)) << error;

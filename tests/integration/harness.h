@@ -44,9 +44,10 @@ class KafkaCluster {
  public:
   KafkaCluster();
   std::string bootstrap() const { return cluster_.bootstrap_servers(); }
-  // Produces and waits for acknowledgement; fails the test on error.
-  void produce(const std::string& topic,
-               const std::vector<std::pair<std::string, std::string>>& kv);
+  // Produces and waits for acknowledgement; fails the test on error. `properties` go to the
+  // producer (message.max.bytes for records above librdkafka's 1,000,000-byte default).
+  void produce(const std::string& topic, const std::vector<std::pair<std::string, std::string>>& kv,
+               const std::map<std::string, std::string>& properties = {});
   // Reads the topic from the beginning until `count` records arrived or `timeout` passed.
   std::vector<Record> read(const std::string& topic, size_t count,
                            std::chrono::milliseconds timeout = std::chrono::seconds(20));

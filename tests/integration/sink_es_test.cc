@@ -256,7 +256,8 @@ TEST(SinkEs, TooLargeRequestsAreSplitAndATooLargeDocumentIsDeadLettered) {
   ASSERT_TRUE(wait_until([&] { return all_committed(kafka); }, 60)) << slurp(dir.file("sink.log"));
   auto dead = kafka.read("pay_log_dead_letter", 1);
   ASSERT_EQ(dead.size(), 1u);
-  EXPECT_EQ(dead[0].key, "huge");
+  EXPECT_EQ(dead[0].headers.at("klaxon.original_key"), "huge");
+  EXPECT_EQ(dead[0].key, dead[0].headers.at("klaxon.source"));
   EXPECT_EQ(dead[0].headers.at("klaxon.reason"), "too_large");
   EXPECT_EQ(es.docs().size(), 400u);
   EXPECT_GT(scrape_metric(metrics, "klaxon_es_failures_total", {"reason=\"too_large\""}), 1);
