@@ -6,6 +6,7 @@
 
 #include "core/hash.h"
 #include "core/json_writer.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "match/fingerprint.h"
 
@@ -299,15 +300,16 @@ bool from_json(std::string_view json, Alert& a) {
 }
 
 std::string to_log_line(const Alert& a) {
+  // Everything that came from a record is escaped: one alert, one log line.
   std::string s = "ALERT [" + a.severity + "] rule=" + a.rule + " type=" + a.rule_type +
-                  " group=" + a.group_key;
+                  " group=" + printable(a.group_key);
   if (!a.exception_class.empty()) s += " exception=" + a.exception_class;
   s += " count=" + std::to_string(a.count) + " suppressed=" + std::to_string(a.suppressed_count);
-  if (a.has_source && !a.host.empty()) s += " host=" + a.host;
+  if (a.has_source && !a.host.empty()) s += " host=" + printable(a.host);
   s += " id=" + a.id + " condition=\"" + a.condition + "\"";
-  if (!a.request_ids.empty()) s += " request_ids=" + a.request_ids.front();
-  for (size_t i = 1; i < a.request_ids.size(); ++i) s += "," + a.request_ids[i];
-  if (a.has_source) s += " message=\"" + bounded(a.message, 200) + "\"";
+  if (!a.request_ids.empty()) s += " request_ids=" + printable(a.request_ids.front());
+  for (size_t i = 1; i < a.request_ids.size(); ++i) s += "," + printable(a.request_ids[i]);
+  if (a.has_source) s += " message=\"" + printable(bounded(a.message, 200)) + "\"";
   return s;
 }
 

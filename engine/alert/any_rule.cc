@@ -25,7 +25,7 @@ void AnyLogic::on_match(const Rule& rule, GroupState& g, bool fresh, int64_t t,
   ++g.count;
   g.first_seen_ms = std::min(g.first_seen_ms, t);
   g.last_seen_ms = std::max(g.last_seen_ms, t);
-  if (g.last_alert_ms == 0 || logic::at_least(t, g.last_alert_ms, rule.realert.count())) {
+  if (logic::realert_allows(t, g.last_alert_ms, rule.realert.count())) {
     Firing f;
     f.at_ms = f.window_start_ms = f.window_end_ms = t;
     f.count = g.count;

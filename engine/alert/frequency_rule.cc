@@ -32,7 +32,7 @@ void FrequencyLogic::on_match(const Rule& rule, GroupState& g, bool fresh, int64
   f.window_end_ms = g.times.back();
   f.count = g.times.size();
   g.times.clear();
-  if (g.last_alert_ms != 0 && !logic::at_least(t, g.last_alert_ms, rule.realert.count())) {
+  if (!logic::realert_allows(t, g.last_alert_ms, rule.realert.count())) {
     ++g.suppressed;  // the threshold was reached again inside the realert window
     return;
   }

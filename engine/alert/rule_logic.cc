@@ -45,5 +45,9 @@ bool at_least(int64_t t, int64_t since, int64_t span) {
 
 std::string duration_text(int64_t ms) { return human_duration(ms); }
 
+bool realert_allows(int64_t t, int64_t last_alert, int64_t realert) {
+  return last_alert == 0 || realert <= 0 || at_least(t, last_alert, realert);
+}
+
 }  // namespace logic
 }  // namespace klaxon

@@ -84,6 +84,10 @@ namespace logic {
 void merge_ids(std::vector<std::string>& ids, const std::vector<std::string>& add, size_t max);
 // t - since >= span, without overflow.
 bool at_least(int64_t t, int64_t since, int64_t span);
+// Whether a group that last alerted at `last_alert` may alert at `t`: it never did, its
+// `realert` passed, or realert is 0 (never quiet: every firing alerts, also one whose event
+// time is older than the last alert's, as out-of-order partitions deliver them).
+bool realert_allows(int64_t t, int64_t last_alert, int64_t realert);
 // Human form of a duration (core/text.h): 90s -> "1m30s", 40192ms -> "40.2s".
 std::string duration_text(int64_t ms);
 }  // namespace logic

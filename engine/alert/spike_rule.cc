@@ -54,7 +54,7 @@ void fire(const Rule& r, GroupState& g, int64_t at, std::string_view direction, 
           std::vector<Firing>& fired) {
   const int64_t timeframe = r.timeframe.count();
   g.window_alerted = true;
-  if (g.last_alert_ms != 0 && !logic::at_least(at, g.last_alert_ms, r.realert.count())) {
+  if (!logic::realert_allows(at, g.last_alert_ms, r.realert.count())) {
     ++g.suppressed;
     return;
   }

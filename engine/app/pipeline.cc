@@ -399,7 +399,7 @@ void Pipeline::reject(const rd_kafka_message_t& m, DecodeError error) {
   if (invalid_log_limiters_[static_cast<size_t>(error)].allow(now_ms(), held_back)) {
     spdlog::warn(
         "invalid record {}/{}/{} ({} bytes): {}: {}; sent to {}{}", rd_kafka_topic_name(m.rkt),
-        m.partition, m.offset, m.len, reason, match_.detail(), dead_letters_.topic(),
+        m.partition, m.offset, m.len, reason, printable(match_.detail()), dead_letters_.topic(),
         held_back ? fmt::format(" ({} more with this reason since the last report)", held_back)
                   : std::string());
   }

@@ -178,6 +178,13 @@ TEST(Alert, TextOfAPlainLineShowsOnlyTheFieldsItHas) {
   EXPECT_EQ(to_text(a).find("where"), std::string::npos) << to_text(a);
   EXPECT_EQ(to_log_line(a).find("host="), std::string::npos) << to_log_line(a);
   EXPECT_NE(to_text(a).find("  message    "), std::string::npos);
+  // A record's control bytes never reach the log raw: one alert, one line, no escapes.
+  a.message = std::string("boom\x1b[2J\0\nsecond", 16);
+  a.group_key = "g\r1";
+  std::string line = to_log_line(a);
+  EXPECT_EQ(line.find_first_of(std::string("\x1b\r\n\0", 4)), std::string::npos) << line;
+  EXPECT_NE(line.find("message=\"boom\\x1b[2J\\x00\\nsecond\""), std::string::npos) << line;
+  EXPECT_NE(line.find("group=g\\r1"), std::string::npos) << line;
 }
 
 TEST(Alert, FiredByTimeHasNoSampleAndLinksToWhatTheRuleWatches) {

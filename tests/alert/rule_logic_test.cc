@@ -86,6 +86,17 @@ TEST(AnyRule, ZeroRealertAlertsOnEveryInOrderMatch) {
   Group g = any_group(milliseconds(0));
   for (int i = 0; i < 3; ++i) EXPECT_EQ(g.match(kT0 + i).size(), 1u) << i;
   EXPECT_EQ(g.match(kT0 + 2).size(), 1u) << "same time as the last alert: zero elapsed";
+  // Never quiet means never: a match older than the last alert (out-of-order partitions)
+  // alerts too, rather than being folded into the next alert's suppressed count.
+  EXPECT_EQ(g.match(kT0 - kMin).size(), 1u);
+  EXPECT_EQ(g.state.suppressed, 0u);
+}
+
+// The check every match-driven type (any, frequency, spike) makes.
+TEST(RuleLogic, RealertZeroNeverHoldsBack) {
+  EXPECT_TRUE(logic::realert_allows(kT0 - kMin, kT0, 0));
+  EXPECT_FALSE(logic::realert_allows(kT0 - kMin, kT0, kMin));
+  EXPECT_TRUE(logic::realert_allows(kT0, 0, kMin)) << "never alerted";
 }
 
 TEST(AnyRule, LateEventsAreSuppressedAndWidenFirstSeen) {

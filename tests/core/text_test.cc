@@ -16,6 +16,16 @@ TEST(Text, CountsAgreeInNumber) {
   EXPECT_EQ(plural(999, "event"), "999 events");
 }
 
+TEST(Text, PrintableEscapesWhatWouldBreakALogLine) {
+  EXPECT_EQ(printable("plain text"), "plain text");
+  EXPECT_EQ(printable(std::string("a\0b", 3)), "a\\x00b");
+  EXPECT_EQ(printable("line1\nline2\ttab\r"), "line1\\nline2\\ttab\\r");
+  EXPECT_EQ(printable("\x1b[31mred\x7f"), "\\x1b[31mred\\x7f");
+  EXPECT_EQ(printable("C:\\path"), "C:\\\\path");
+  EXPECT_EQ(printable("caf\xc3\xa9 \xe6\x94\xaf\xe4\xbb\x98"),
+            "caf\xc3\xa9 \xe6\x94\xaf\xe4\xbb\x98");
+}
+
 TEST(Text, DurationsReadAsAPersonSaysThem) {
   EXPECT_EQ(human_duration(0), "0s");
   EXPECT_EQ(human_duration(-5), "0s");
