@@ -1,6 +1,10 @@
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "app/commands.h"
@@ -10,17 +14,73 @@
 #include "core/text.h"
 #include "match/rules_loader.h"
 #include "notify/channel_factory.h"
+#include "source/kafka_conf.h"
 
 namespace klaxon {
+
+namespace {
+
+// What `run` would find wrong before it reaches the network, beyond the config file's own
+// validation: librdkafka refusing a property, and a state directory it cannot write.
+std::vector<Problem> check_local_setup(const Config& config) {
+  std::vector<Problem> problems;
+  try {
+    make_kafka_conf({}, config.kafka.properties, "kafka.properties");
+  } catch (const LoadError& e) {
+    for (Problem p : e.problems()) {
+      std::string property = p.key.substr(std::string("kafka.properties.").size());
+      p.file = config.file;
+      if (auto it = config.kafka.property_lines.find(property);
+          it != config.kafka.property_lines.end())
+        p.line = it->second;
+      problems.push_back(std::move(p));
+    }
+  }
+  // The state directory, or the nearest directory above it that exists, must be writable.
+  std::filesystem::path dir = config.state.dir;
+  std::error_code ec;
+  while (!dir.empty() && !std::filesystem::exists(dir, ec) && dir.has_parent_path() &&
+         dir.parent_path() != dir)
+    dir = dir.parent_path();
+  if (dir.empty()) dir = ".";
+  // A file made and removed there: access(2) says yes to root on read-only and special
+  // file systems alike.
+  std::string probe = (dir / ".klaxon-check-XXXXXX").string();
+  int fd = ::mkstemp(probe.data());
+  if (fd < 0) {
+    problems.push_back(Problem{config.file, config.line_of("state.dir"), "state.dir",
+                               config.state.dir + " cannot be created or written (" + dir.string() +
+                                   ": " + std::strerror(errno) + ")"});
+  } else {
+    ::close(fd);
+    ::unlink(probe.c_str());
+  }
+  return problems;
+}
+
+void print_problems(const char* title, const std::vector<Problem>& problems) {
+  std::fprintf(stderr, "%s\n", title);
+  for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.to_string().c_str());
+}
+
+}  // namespace
 
 int run_command(const RunCommand& cmd, ProcessSignals& signals) {
   Config config;
   try {
     config = load_config(cmd.config_file);
     if (!cmd.rules_path.empty()) config.rules.set_path_from_command_line(cmd.rules_path);
-    if (!cmd.metrics_listen.empty()) config.metrics.listen = cmd.metrics_listen;
+    if (!cmd.metrics_listen.empty()) {
+      if (std::string why = listen_address_problem(cmd.metrics_listen); !why.empty())
+        throw LoadError({Problem{"", 0, "--metrics-listen", why}});
+      config.metrics.listen = cmd.metrics_listen;
+    }
   } catch (const LoadError& e) {
     std::fprintf(stderr, "invalid configuration:\n%s\n", e.what());
+    return 2;
+  }
+  if (std::vector<Problem> problems = check_local_setup(config); !problems.empty()) {
+    print_problems("invalid configuration:", problems);
     return 2;
   }
   set_log_level(cmd.log_level, config.log.level);
@@ -28,7 +88,7 @@ int run_command(const RunCommand& cmd, ProcessSignals& signals) {
   try {
     engine = std::make_unique<Engine>(config);
   } catch (const LoadError& e) {
-    std::fprintf(stderr, "invalid rules:\n%s\n", e.what());
+    std::fprintf(stderr, "invalid configuration or rules:\n%s\n", e.what());
     return 2;
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());
@@ -62,7 +122,7 @@ int check_command(const CheckCommand& cmd) {
     return 2;
   }
   if (!cmd.rules_path.empty()) config.rules.set_path_from_command_line(cmd.rules_path);
-  std::vector<Problem> problems;
+  std::vector<Problem> problems = check_local_setup(config);
   try {
     build_channels(config.notify);
   } catch (const LoadError& e) {

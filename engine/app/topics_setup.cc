@@ -52,7 +52,15 @@ std::string missing_topics_message(const Config& config,
 }  // namespace
 
 int32_t ensure_internal_topics(const Config& config, rd_kafka_t* rk) {
-  std::map<std::string, int> counts = topic_partition_counts(rk, kAdminTimeout);
+  std::map<std::string, int> counts;
+  try {
+    counts = topic_partition_counts(rk, kAdminTimeout);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("cannot reach Kafka at " + config.kafka.bootstrap_servers +
+                             " (kafka.bootstrap_servers" +
+                             (config.file.empty() ? "" : " in " + config.file) + "): " + e.what() +
+                             "; check the address and that the brokers are up");
+  }
   int partitions = 0;
   for (const auto& t : config.kafka.topics) {
     auto it = counts.find(t);

@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -32,6 +33,11 @@ std::string expand_env(const std::string& value, const std::string& file, const 
 }
 
 namespace {
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && s.size() <= 5 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 
 Config resolve_paths(Config c) {
   c.rules.path_as_written = c.rules.path;
@@ -81,7 +87,11 @@ Config parse_config(const std::string& text, const std::string& file) {
       r.get(k, "session_timeout", "kafka", kc.session_timeout);
       if (kc.session_timeout < milliseconds(1000))
         r.problem(k["session_timeout"], "kafka.session_timeout", "must be at least 1s");
-      r.get(k, "properties", "kafka", kc.properties);
+      if (r.get(k, "properties", "kafka", kc.properties) && k["properties"].IsMap())
+        for (const auto& kv : k["properties"])
+          kc.property_lines[kv.first.Scalar()] = YamlReader::line_of(kv.first);
+      if (std::string why = bootstrap_servers_problem(kc.bootstrap_servers); !why.empty())
+        r.problem(k["bootstrap_servers"], "kafka.bootstrap_servers", why);
       if (kc.auto_offset_reset != "earliest" && kc.auto_offset_reset != "latest")
         r.problem(k["auto_offset_reset"], "kafka.auto_offset_reset", "must be earliest or latest");
       if (kc.topics.empty()) r.problem(k["topics"], "kafka.topics", "must name at least one topic");
@@ -119,7 +129,8 @@ Config parse_config(const std::string& text, const std::string& file) {
     if (r.check_map(s, "state",
                     {"dir", "sync", "grace_period", "changelog", "create_topics",
                      "topic_replication", "memory_mb"})) {
-      r.get(s, "dir", "state", c.state.dir);
+      if (r.get(s, "dir", "state", c.state.dir) && s["dir"].IsDefined())
+        c.key_lines["state.dir"] = YamlReader::line_of(s["dir"]);
       if (YAML::Node n = s["sync"]; n.IsDefined() && !n.IsNull()) {  // unset: see fsync()
         bool sync = true;
         if (r.get(s, "sync", "state", sync)) c.state.sync = sync;
@@ -150,7 +161,9 @@ Config parse_config(const std::string& text, const std::string& file) {
   if (YAML::Node e = root["elasticsearch"]; e.IsDefined())
     parse_elasticsearch(r, e, c.elasticsearch);
   if (YAML::Node m = root["metrics"]; m.IsDefined()) {
-    if (r.check_map(m, "metrics", {"listen"})) r.get(m, "listen", "metrics", c.metrics.listen);
+    if (r.check_map(m, "metrics", {"listen"}) && r.get(m, "listen", "metrics", c.metrics.listen))
+      if (std::string why = listen_address_problem(c.metrics.listen); !why.empty())
+        r.problem(m["listen"], "metrics.listen", why);
   }
   if (YAML::Node l = root["log"]; l.IsDefined()) {
     if (r.check_map(l, "log", {"level", "invalid_event_interval"})) {
@@ -166,6 +179,45 @@ Config parse_config(const std::string& text, const std::string& file) {
   for (auto& [key, value] : c.kafka.properties)
     value = expand_env(value, file, "kafka.properties." + key);
   return resolve_paths(std::move(c));
+}
+
+std::string bootstrap_servers_problem(std::string_view servers) {
+  if (servers.empty()) return "must name at least one broker (host:port, comma-separated)";
+  size_t start = 0;
+  while (start <= servers.size()) {
+    size_t comma = servers.find(',', start);
+    std::string_view entry = servers.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string text(entry);
+    if (size_t scheme = entry.find("://"); scheme != std::string_view::npos)
+      entry = entry.substr(scheme + 3);  // SSL://host:port, as librdkafka allows
+    if (entry.empty() || entry.find_first_of(" \t/") != std::string_view::npos)
+      return "'" + text + "' is not host:port (a comma-separated list, no spaces)";
+    size_t colon = entry.rfind(':');
+    if (colon != std::string_view::npos && entry.front() != '[' && entry.find(':') != colon)
+      return "'" + text + "': an IPv6 address is written in brackets, [::1]:9092";
+    if (colon != std::string_view::npos) {
+      std::string_view port = entry.substr(colon + 1);
+      if (!all_digits(port) || std::stoi(std::string(port)) < 1 ||
+          std::stoi(std::string(port)) > 65535)
+        return "'" + text + "': the port must be a number from 1 to 65535";
+      if (colon == 0) return "'" + text + "' has no host";
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return "";
+}
+
+std::string listen_address_problem(std::string_view listen) {
+  if (listen.empty()) return "";  // no endpoint
+  size_t colon = listen.rfind(':');
+  if (colon == std::string_view::npos)
+    return "'" + std::string(listen) + "' is not host:port (e.g. 0.0.0.0:9464; port 0: any free)";
+  std::string_view port = listen.substr(colon + 1);
+  if (!all_digits(port) || std::stoi(std::string(port)) > 65535)
+    return "'" + std::string(listen) + "': the port must be a number from 0 to 65535";
+  return "";
 }
 
 std::string describe_rules_path(const Config& config) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/es_config.h"
@@ -35,6 +36,7 @@ struct KafkaConfig {
   milliseconds session_timeout{10000};
   // Any librdkafka property (SASL/SSL included); `${ENV}` in a value reads the environment.
   std::map<std::string, std::string> properties;
+  std::map<std::string, int> property_lines;  // where each property is written (messages)
 };
 
 struct DecodeConfig {
@@ -104,6 +106,12 @@ struct LogConfig {
 
 struct Config {
   std::string file;  // where it was loaded from; empty for the embedded defaults
+  // Lines of keys that checks after loading name (e.g. "state.dir"); absent: not written.
+  std::map<std::string, int> key_lines;
+  int line_of(const std::string& key) const {
+    auto it = key_lines.find(key);
+    return it == key_lines.end() ? 0 : it->second;
+  }
   KafkaConfig kafka;
   DecodeConfig decode;
   RulesConfig rules;
@@ -119,6 +127,12 @@ struct Config {
 Config load_config(const std::string& file);
 // Same, from text (file names the origin in error messages).
 Config parse_config(const std::string& text, const std::string& file);
+
+// What is wrong with a kafka.bootstrap_servers value ("host:port,host:port", optionally
+// "PROTOCOL://host:port"); empty when it is well formed.
+std::string bootstrap_servers_problem(std::string_view servers);
+// The same for metrics.listen ("host:port", port 0 for any; empty: no endpoint).
+std::string listen_address_problem(std::string_view listen);
 
 // Where the rules come from, for messages about a missing path: "rules.path 'rules' of
 // /etc/klaxon/klaxon.yaml is resolved against the config file's directory:

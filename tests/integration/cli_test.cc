@@ -222,6 +222,46 @@ TEST(Cli, CheckValidatesChannelsAndNotifyAsRunWould) {
       << r.err;
 }
 
+// Issue 18, 9: every mistake `run` would refuse before touching the network, `check`
+// refuses too, in one run, each with file:line and key; and `run` refuses them up front.
+TEST(Cli, CheckRejectsWhatRunRejects) {
+  TempDir dir;
+  write(dir.file("not-a-dir"), "a file");
+  std::string config = write(
+      dir.file("k.yaml"),
+      "kafka:\n  bootstrap_servers: 'broker one:9092,b2:99999'\n  properties:\n"
+      "    no.such.property: x\n    session.timeout.ms: soon\nmetrics:\n  listen: nowhere\n"
+      "state:\n  dir: " +
+          dir.file("not-a-dir/state") + "\nrules:\n  path: " + source_path("rules") +
+          "\nnotify:\n  channels:\n    chat:\n      type: slack\n      url: http://127.0.0.1:1/\n"
+          "      templates: {text: '{{no_such_variable}}'}\n");
+  CliResult r = run_klaxon(dir, "check -c " + config);
+  EXPECT_EQ(r.status, 2);
+  for (const std::string& want :
+       {config + ":2:22: kafka.bootstrap_servers: 'broker one:9092' is not host:port",
+        config + ":7:11: metrics.listen: 'nowhere' is not host:port"}) {
+    EXPECT_NE(r.err.find(want), std::string::npos) << want << "\n" << r.err;
+  }
+  // With the syntax fixed, what only librdkafka and the file system can tell.
+  std::string text = slurp(config);
+  text.replace(text.find("'broker one:9092,b2:99999'"), 26, "127.0.0.1:1");
+  text.replace(text.find("nowhere"), 7, "127.0.0.1:0");
+  write(config, text);
+  r = run_klaxon(dir, "check -c " + config);
+  EXPECT_EQ(r.status, 2);
+  for (const std::string& want :
+       {config + ":4: kafka.properties.no.such.property: No such configuration property",
+        config + ":5: kafka.properties.session.timeout.ms: Invalid value",
+        config + ":9: state.dir: " + dir.file("not-a-dir/state") + " cannot be created or written",
+        std::string("no_such_variable")}) {
+    EXPECT_NE(r.err.find(want), std::string::npos) << want << "\n" << r.err;
+  }
+  CliResult run = run_klaxon(dir, "run -c " + config);
+  EXPECT_EQ(run.status, 2) << run.err;
+  EXPECT_NE(run.err.find("kafka.properties.no.such.property"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("state.dir"), std::string::npos) << run.err;
+}
+
 TEST(Cli, ARelativeRulesPathIsTheConfigDirectorysAndAMissingOneSaysSo) {
   TempDir dir;
   write(dir.file("etc/rules/pay.yaml"), slurp(source_path("rules/pay.yaml")));
