@@ -17,6 +17,11 @@ namespace klaxon {
 
 namespace {
 constexpr auto kPeriodicInterval = std::chrono::seconds(5);
+// How long a replaced rule set serves the matches it produced (in flight in the repartition
+// topic at the swap: normally a few seconds; longer behind a backlog or a slow broker), and
+// how many such sets at most.
+constexpr auto kRetiredRulesKept = std::chrono::minutes(10);
+constexpr size_t kRetiredSetsKept = 8;
 
 // An alert's log line at the level its severity suggests, so log-based paging and
 // `grep ERROR` see critical and error alerts as such.
@@ -107,7 +112,8 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
       dispatcher_(delivery.dispatcher),
       notify_probe_(delivery.probe),
       silences_(delivery.silences),
-      bad_match_log_limiter_(config.log.invalid_event_interval) {
+      bad_match_log_limiter_(config.log.invalid_event_interval),
+      dropped_log_limiter_(config.log.invalid_event_interval) {
   RuleRunnerOptions runner = rule_runner_options(config);
   StatePartitionsOptions so;
   so.state_dir = config.state.dir;
@@ -127,12 +133,32 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
       so, producer, state_probe,
       StateTask::Listener{
           [this](const Rule& rule, const Alert& alert) {
-            ++alerts_per_rule_[rules_->index_of(rule)];
+            if (rules_->contains(rule))
+              ++alerts_per_rule_[rules_->index_of(rule)];
+            else
+              ++retired_alerts_;
             alerts_uncommitted_ = true;
             if (config_.alert.log_alerts)
               new_alert_lines_.push_back({log_level_of(alert.severity), to_log_line(alert)});
           },
-          [this](const Rule& rule) { ++suppressed_per_rule_[rules_->index_of(rule)]; }});
+          [this](const Rule& rule) {
+            if (rules_->contains(rule))
+              ++suppressed_per_rule_[rules_->index_of(rule)];
+            else
+              ++retired_suppressed_;
+          },
+          [this](std::string_view state_id) {
+            ++dropped_matches_;
+            probe_.matches_dropped.Increment();
+            uint64_t held_back = 0;
+            if (dropped_log_limiter_.allow(now_ms(), held_back))
+              spdlog::warn(
+                  "a match of rule {} was dropped: no loaded rule set has it (removed or "
+                  "renamed before a restart, or longer ago than retired sets are kept){}",
+                  printable(state_id.substr(0, state_id.find('\x1f'))),
+                  held_back ? fmt::format(" ({} more since the last report)", held_back)
+                            : std::string());
+          }});
   std::vector<std::string> names;
   for (const auto& r : rules_->matcher->rules()) names.push_back(r.name);
   probe_.set_rules(names);
@@ -460,9 +486,9 @@ void Pipeline::take_newer_rules() {
   // alerts, no reference to a rule.
   publish_counters();  // they count by the old set's rule indices
   size_t before = rules_->matcher->rules().size();
-  partitions_->use_rules(&next.rules->by_state_id);
   match_.use_rules(next.rules->matcher);
-  rules_ = std::move(next.rules);
+  retire(std::exchange(rules_, std::move(next.rules)));
+  partitions_->use_rules(&rules_->by_state_id, &retired_by_state_id_);
   const std::vector<std::string>& names = next.names;
   probe_.use_rules(std::move(next.counters));
   alerts_per_rule_.assign(names.size(), 0);
@@ -474,6 +500,24 @@ void Pipeline::take_newer_rules() {
       "state kept for rules whose name, type and grouping did not change",
       plural(names.size(), "rule"), plural(rules_->matcher->pattern_count(), "pattern"),
       plural(before, "rule"), paused * 1000);
+}
+
+void Pipeline::retire(std::unique_ptr<ActiveRules> rules) {
+  retired_.push_front({std::move(rules), std::chrono::steady_clock::now() + kRetiredRulesKept});
+  while (retired_.size() > kRetiredSetsKept) retired_.pop_back();
+  forget_retired(false);
+}
+
+void Pipeline::forget_retired(bool expired_only) {
+  auto now = std::chrono::steady_clock::now();
+  size_t before = retired_.size();
+  std::erase_if(retired_, [&](const RetiredRules& r) { return r.until <= now; });
+  if (expired_only && retired_.size() == before) return;
+  retired_by_state_id_.clear();
+  for (const RetiredRules& set : retired_)  // newest first: its rule wins a state id
+    for (const auto& [state_id, rule] : set.rules->by_state_id)
+      if (!rules_->by_state_id.count(state_id)) retired_by_state_id_.emplace(state_id, rule);
+  if (expired_only) partitions_->use_rules(&rules_->by_state_id, &retired_by_state_id_);
 }
 
 void Pipeline::publish_counters() {
@@ -488,6 +532,8 @@ void Pipeline::publish_counters() {
     stats_.suppressed += suppressed_per_rule_[i];
     alerts_per_rule_[i] = suppressed_per_rule_[i] = 0;
   }
+  stats_.alerts += std::exchange(retired_alerts_, 0);
+  stats_.suppressed += std::exchange(retired_suppressed_, 0);
 }
 
 namespace {
@@ -616,6 +662,7 @@ void Pipeline::periodic(bool force) {
   for (int32_t p : partitions_->owned())
     pending += partitions_->task(p)->store().pending_alert_count();
   if (!force) resend_pending();  // alerts whose delivery failed
+  if (!retired_.empty()) forget_retired(true);
   probe_.outbox_pending.Set(static_cast<double>(pending));
   probe_.state_groups.Set(static_cast<double>(partitions_->groups()));
   state_probe_.state_bytes.Set(static_cast<double>(partitions_->bytes()));
@@ -629,7 +676,7 @@ void Pipeline::on_assigned(const std::vector<TopicPartition>& parts) {
   for (const auto& tp : parts) {
     if (tp.topic != repartition_topic_) continue;
     try {
-      partitions_->open(tp.partition, &rules_->by_state_id);
+      partitions_->open(tp.partition, &rules_->by_state_id, &retired_by_state_id_);
       clocks_.erase(tp.partition);
       resend_unsent(tp.partition);
     } catch (const std::exception& e) {

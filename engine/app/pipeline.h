@@ -227,6 +227,22 @@ class Pipeline : private ConsumerListener {
     PipelineProbe::RuleCounters counters;
   };
   std::future<PreparedRules> preparing_rules_;
+
+  // Rule sets a reload replaced, kept a while for the matches they produced that are still
+  // in the repartition topic: applied under the rule that made them (StateTask::use_rules).
+  struct RetiredRules {
+    std::unique_ptr<ActiveRules> rules;
+    std::chrono::steady_clock::time_point until;
+  };
+  void retire(std::unique_ptr<ActiveRules> rules);
+  // Drops expired sets and rebuilds the lookup; `expired_only`: only when one expired, and
+  // then hands the lookup to the state partitions again.
+  void forget_retired(bool expired_only);
+  std::deque<RetiredRules> retired_;
+  RulesByStateId retired_by_state_id_;  // their rules the active set lacks, newest first
+  uint64_t retired_alerts_ = 0, retired_suppressed_ = 0;  // not in the per-rule counters
+  uint64_t dropped_matches_ = 0;
+  LogRateLimiter dropped_log_limiter_;
 };
 
 // The consumer's options from the config's kafka section, for group `group_id` (klaxon run

@@ -51,6 +51,11 @@ struct ActiveRules {
   size_t index_of(const Rule& rule) const {
     return static_cast<size_t>(&rule - matcher->rules().data());
   }
+  // `rule` is one of this set's (not of a retired set's).
+  bool contains(const Rule& rule) const {
+    const auto& all = matcher->rules();
+    return !all.empty() && &rule >= all.data() && &rule < all.data() + all.size();
+  }
 };
 
 MatchStageOptions match_stage_options(const RuleRunnerOptions& options, int32_t partitions);

@@ -22,7 +22,7 @@ StatePartitions::StatePartitions(StatePartitionsOptions options, KafkaProducer& 
 
 StatePartitions::~StatePartitions() = default;
 
-void StatePartitions::open(int32_t p, const RulesByStateId* rules) {
+void StatePartitions::open(int32_t p, const RulesByStateId* rules, const RulesByStateId* retired) {
   if (partitions_.count(p)) return;
   Partition part;
   StateOptions so;
@@ -59,7 +59,7 @@ void StatePartitions::open(int32_t p, const RulesByStateId* rules) {
   StateTaskOptions to = options_.task;
   to.partition = p;
   part.task = std::make_unique<StateTask>(*part.store, to, listener_);
-  part.task->use_rules(rules);
+  part.task->use_rules(rules, retired);
   partitions_.emplace(p, std::move(part));
   probe_.partitions_owned.Set(static_cast<double>(partitions_.size()));
 }
@@ -84,8 +84,8 @@ std::vector<int32_t> StatePartitions::owned() const {
   return out;
 }
 
-void StatePartitions::use_rules(const RulesByStateId* rules) {
-  for (auto& [p, part] : partitions_) part.task->use_rules(rules);
+void StatePartitions::use_rules(const RulesByStateId* rules, const RulesByStateId* retired) {
+  for (auto& [p, part] : partitions_) part.task->use_rules(rules, retired);
 }
 
 void StatePartitions::delivered(int32_t p, const std::string& alert_id, const std::string& target) {

@@ -50,12 +50,12 @@ class StatePartitions {
   ~StatePartitions();
 
   // Opens (and restores) partition p. Throws std::runtime_error when it cannot.
-  void open(int32_t p, const RulesByStateId* rules);
+  void open(int32_t p, const RulesByStateId* rules, const RulesByStateId* retired = nullptr);
   // Closes p; its uncommitted batch must have been committed or discarded.
   void close(int32_t p);
   StateTask* task(int32_t p);
   std::vector<int32_t> owned() const;
-  void use_rules(const RulesByStateId* rules);
+  void use_rules(const RulesByStateId* rules, const RulesByStateId* retired = nullptr);
 
   // An alert of partition p was taken by `target` (the alerts topic, kAlertsTopicTarget, or
   // a channel's name, also when it was dead-lettered for that channel): with the next

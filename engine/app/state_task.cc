@@ -29,8 +29,9 @@ StateTask::StateTask(StateStore& store, StateTaskOptions options, Listener liste
   }
 }
 
-void StateTask::use_rules(const RulesByStateId* rules) {
+void StateTask::use_rules(const RulesByStateId* rules, const RulesByStateId* retired) {
   rules_ = rules;
+  retired_ = retired;
   evaluator_.use_rules(rules);
 }
 
@@ -60,9 +61,15 @@ bool StateTask::apply(const MatchRecord& record) {
   observe_time(record.event_time_ms);
   request_ids_.assign(record.request_ids.begin(), record.request_ids.end());
   for (const MatchEntry& entry : record.entries) {
-    auto it = rules_->find(std::string(entry.state_id));
-    if (it == rules_->end()) {  // reloaded away between the match and here
+    std::string state_id(entry.state_id);
+    auto it = rules_->find(state_id);
+    if (it == rules_->end() && retired_ != nullptr) {  // reloaded away since the match
+      it = retired_->find(state_id);
+      if (it == retired_->end()) it = rules_->end();
+    }
+    if (it == rules_->end()) {
       ++unknown_rules_;
+      if (listener_.dropped) listener_.dropped(entry.state_id);
       continue;
     }
     const Rule& rule = *it->second;

@@ -9,6 +9,9 @@
 // store with the state it belongs to (and so in the changelog): a partition reopened on
 // this pod or restored on another resumes at its own time, however far behind the wall
 // clock, and never starts over at the wall clock's.
+// Rule sets: a record names its rules by state id; one a reload retired is still applied
+// under the retired rule (see use_rules), and only a rule unknown to both is dropped, counted
+// and reported through the listener.
 // Replays: each record names the input record it came from; one whose input offset is at
 // or below the newest applied for that input partition is skipped (a redelivery after a
 // crash or rebalance, or a match produced twice), so a record is applied at most once.
@@ -41,12 +44,17 @@ class StateTask {
   struct Listener {
     std::function<void(const Rule&, const Alert&)> alert;  // fired (already in the outbox)
     std::function<void(const Rule&)> suppressed;           // held back by realert
+    // A match of a rule that is neither active nor retired (dropped): its state id.
+    std::function<void(std::string_view state_id)> dropped;
   };
 
   StateTask(StateStore& store, StateTaskOptions options, Listener listener);
 
-  // `rules` must stay valid until the next call.
-  void use_rules(const RulesByStateId* rules);
+  // `rules` (and `retired`) must stay valid until the next call. `retired`: rules of earlier
+  // sets that the active one no longer has (removed, renamed, changed identity). A match
+  // produced under such a rule and arriving after the swap (in flight in the repartition
+  // topic) is applied under it, not lost; may be null.
+  void use_rules(const RulesByStateId* rules, const RulesByStateId* retired = nullptr);
   // Applies one record; false when it was applied before (skipped).
   bool apply(const MatchRecord& record);
   // Moves stream time to `event_time_ms` (when newer), running what fell due before it.
@@ -75,6 +83,7 @@ class StateTask {
   Listener listener_;
   Evaluator evaluator_;
   const RulesByStateId* rules_ = nullptr;
+  const RulesByStateId* retired_ = nullptr;
   int64_t stream_time_ms_ = 0;
   int64_t stored_stream_time_ms_ = 0;  // as the store holds it
   uint64_t unknown_rules_ = 0;

@@ -41,6 +41,9 @@ class PipelineProbe : public ConsumerProbe {
   void use_rules(RuleCounters counters);
 
   prometheus::Counter& events_replayed;  // redelivered records already applied, skipped
+  // Matches whose rule neither the active set nor a recently retired one has (a rule
+  // removed longer ago than the retired sets are kept, or before a restart).
+  prometheus::Counter& matches_dropped;
   prometheus::Counter& alerts_delivered;
   prometheus::Counter& alerts_delivery_failed;
   prometheus::Gauge& outbox_pending;

@@ -82,7 +82,9 @@ class StateTaskTest : public ::testing::Test {
                                   int32_t partitions = 1) {
     auto t = std::make_unique<StateTask>(
         store, StateTaskOptions{LogicOptions{}, AlertOptions{}, partition, partitions, {}},
-        StateTask::Listener{[this](const Rule&, const Alert& a) { fired_.push_back(a.id); }, {}});
+        StateTask::Listener{[this](const Rule&, const Alert& a) { fired_.push_back(a.id); },
+                            {},
+                            [this](std::string_view id) { dropped_.emplace_back(id); }});
     t->use_rules(&active_.by_state_id);
     return t;
   }
@@ -92,11 +94,10 @@ class StateTaskTest : public ::testing::Test {
                      int64_t event_time_ms = 0) {
     MatchStage stage(active_.matcher, MatchStageOptions{});
     routed_.clear();
-    std::string text = event_time_ms == 0 ? json(host, 1000 + offset)
-                                          : R"({"@timestamp":")" +
-                                                format_timestamp_ms(event_time_ms) +
-                                                R"(","host":")" + host +
-                                                R"(","message":"ERROR x"})";
+    std::string text = event_time_ms == 0
+                           ? json(host, 1000 + offset)
+                           : R"({"@timestamp":")" + format_timestamp_ms(event_time_ms) +
+                                 R"(","host":")" + host + R"(","message":"ERROR x"})";
     EXPECT_EQ(stage.process(text, SourceRef{"logs", partition, offset, 0}, routed_),
               DecodeError::none);
     MatchRecord r;
@@ -107,6 +108,7 @@ class StateTaskTest : public ::testing::Test {
   ActiveRules active_;
   test::TempDir dir_;
   std::vector<std::string> fired_;
+  std::vector<std::string> dropped_;
   std::vector<RoutedRecord> routed_;
 };
 
@@ -184,6 +186,30 @@ TEST_F(StateTaskTest, AStoreWithoutStreamTimeTakesItsNewestGroups) {
   }
   ASSERT_EQ(store->stream_time(), std::nullopt);
   EXPECT_EQ(task(*store)->stream_time(), kDayAgo + 50);
+}
+
+// Issue 18, 5: a match produced under rule set N and applied after N+1 removed (or renamed)
+// its rule is applied under the retired rule; only a rule no set has is dropped, and said so.
+TEST_F(StateTaskTest, AMatchOfARetiredRuleIsAppliedUnderItAndAnUnknownOneReported) {
+  auto store = open("s");
+  MatchRecord in_flight = record("a", 0, 5);  // made under kTwoRules
+  ActiveRules renamed(rules(R"(rules:
+  - name: per-host-renamed
+    type: any
+    message: {match: ['ERROR']}
+    group_by: host
+)"));
+  auto t = task(*store);
+  t->use_rules(&renamed.by_state_id, &active_.by_state_id);  // kTwoRules retired
+  EXPECT_TRUE(t->apply(in_flight));
+  EXPECT_EQ(fired_.size(), 1u) << "per-host fired under the retired rule";
+  EXPECT_TRUE(dropped_.empty());
+
+  t->use_rules(&renamed.by_state_id, nullptr);  // the retired set is gone (a restart)
+  EXPECT_TRUE(t->apply(record("b", 0, 6)));
+  EXPECT_EQ(fired_.size(), 1u);
+  ASSERT_EQ(dropped_.size(), 2u) << "both rules' matches, reported";
+  for (const auto& id : dropped_) EXPECT_EQ(active_.by_state_id.count(id), 1u) << id;
 }
 
 TEST_F(StateTaskTest, AStandingFlatlineGroupBelongsToOnePartition) {
