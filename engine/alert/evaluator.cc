@@ -21,8 +21,9 @@ void stamp(const GroupState& state, std::vector<Firing>& fired, size_t from) {
 Evaluator::Evaluator(StateStore& store, LogicOptions options, OwnsFn owns)
     : store_(store), options_(options), owns_(std::move(owns)) {}
 
-void Evaluator::use_rules(const RulesByStateId* rules) {
+void Evaluator::use_rules(const RulesByStateId* rules, const RulesByStateId* retired) {
   rules_ = rules;
+  retired_ = retired;
   standing_.clear();
   for (const auto& [state_id, rule] : *rules)
     if (rule->type == RuleType::flatline && rule->group_by == GroupBy::rule &&
@@ -161,6 +162,10 @@ void Evaluator::run_timers(const std::vector<std::string>& due, const FiredFn& f
       continue;
     }
     auto rule_it = rules_->find(std::string(state_id));
+    if (rule_it == rules_->end() && retired_ != nullptr) {  // replaced by a recent reload
+      rule_it = retired_->find(std::string(state_id));
+      if (rule_it == retired_->end()) rule_it = rules_->end();
+    }
     if (rule_it == rules_->end()) {  // its rule was removed or changed identity
       cached.erased = cached.dirty = true;
       activated_.erase(std::string(state_id));

@@ -40,7 +40,10 @@ class Evaluator {
 
   // The active rules, by state id (for timers, which know only the stored key). `rules`
   // and the Rules it points to must stay valid until the next use_rules.
-  void use_rules(const RulesByStateId* rules);
+  // `retired` (may be null): rules a reload replaced, whose groups' timers still run while
+  // the set is kept (the matches it produced may still arrive); after that, such a group
+  // is deleted at its next timer.
+  void use_rules(const RulesByStateId* rules, const RulesByStateId* retired = nullptr);
 
   // Applies one match of `rule` (whose state id is `state_id`); appends what fires.
   // Returns true when realert held back what would have fired (counted as suppressed).
@@ -85,6 +88,7 @@ class Evaluator {
   LogicOptions options_;
   OwnsFn owns_;
   const RulesByStateId* rules_ = nullptr;
+  const RulesByStateId* retired_ = nullptr;
   std::vector<const Rule*> standing_;          // flatline rules grouped by rule
   std::unordered_set<std::string> activated_;  // state ids whose standing group exists
   int64_t earliest_timer_ = kUnknown;          // no timer is due before this

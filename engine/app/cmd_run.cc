@@ -22,7 +22,7 @@ namespace {
 
 // What `run` would find wrong before it reaches the network, beyond the config file's own
 // validation: librdkafka refusing a property, and a state directory it cannot write.
-std::vector<Problem> check_local_setup(const Config& config) {
+std::vector<Problem> check_local_setup(const Config& config, bool host_checks = true) {
   std::vector<Problem> problems;
   try {
     make_kafka_conf({}, config.kafka.properties, "kafka.properties");
@@ -36,13 +36,19 @@ std::vector<Problem> check_local_setup(const Config& config) {
       problems.push_back(std::move(p));
     }
   }
+  if (!host_checks) return problems;
   // The state directory, or the nearest directory above it that exists, must be writable.
   std::filesystem::path dir = config.state.dir;
   std::error_code ec;
-  while (!dir.empty() && !std::filesystem::exists(dir, ec) && dir.has_parent_path() &&
-         dir.parent_path() != dir)
-    dir = dir.parent_path();
-  if (dir.empty()) dir = ".";
+  while (!std::filesystem::exists(dir, ec)) {
+    std::filesystem::path up = dir.parent_path();
+    if (up.empty()) {  // a relative path's first component: it would be made in the cwd
+      dir = ".";
+      break;
+    }
+    if (up == dir) break;
+    dir = up;
+  }
   // A file made and removed there: access(2) says yes to root on read-only and special
   // file systems alike.
   std::string probe = (dir / ".klaxon-check-XXXXXX").string();
@@ -122,7 +128,7 @@ int check_command(const CheckCommand& cmd) {
     return 2;
   }
   if (!cmd.rules_path.empty()) config.rules.set_path_from_command_line(cmd.rules_path);
-  std::vector<Problem> problems = check_local_setup(config);
+  std::vector<Problem> problems = check_local_setup(config, !cmd.skip_host_checks);
   try {
     build_channels(config.notify);
   } catch (const LoadError& e) {

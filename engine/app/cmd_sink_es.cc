@@ -140,7 +140,7 @@ int sink_es_command(const SinkEsCommand& cmd, ProcessSignals& signals) {
     auto index = IndexPattern::parse(es.index, pattern_error);  // validated at load
     if (!index) throw std::runtime_error("elasticsearch.index: " + pattern_error);
     KafkaProducer producer(producer_options(config));
-    DeadLetterWriter dead_letters(producer, config.kafka.dead_letter_topic,
+    DeadLetterWriter dead_letters(producer, config.kafka.dead_letter_topic, es.group_id,
                                   dead_letter_value_limit(config.kafka.properties));
     BulkService service(
         BulkServiceOptions{static_cast<size_t>(es.max_in_flight), es.retry_initial, es.retry_max},

@@ -31,6 +31,8 @@ int sink_es_command(const SinkEsCommand& cmd, ProcessSignals& signals);
 struct CheckCommand {
   std::string config_file;
   std::string rules_path;
+  // The config is for another machine or a container: do not check this one (state.dir).
+  bool skip_host_checks = false;
 };
 int check_command(const CheckCommand& cmd);
 

@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand("check", "Validate a config and its rules, then exit");
   check_cmd->add_option("-c,--config", check.config_file, "config file (YAML)");
   check_cmd->add_option("--rules", check.rules_path, "rule file or directory");
+  check_cmd->add_flag("--skip-host-checks", check.skip_host_checks,
+                      "do not check this machine (a writable state.dir): for a config of another "
+                      "machine or a container");
 
   auto* rules_cmd = app.add_subcommand("rules", "Work with rule files");
   rules_cmd->require_subcommand(1);

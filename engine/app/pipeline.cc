@@ -93,7 +93,7 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
       cluster_id_(cluster_id_of(producer.handle())),
       rules_(std::make_unique<ActiveRules>(matcher)),
       match_(matcher, match_stage_options(rule_runner_options(config), state_partitions_)),
-      dead_letters_(producer, config.kafka.dead_letter_topic,
+      dead_letters_(producer, config.kafka.dead_letter_topic, config.kafka.group_id,
                     dead_letter_value_limit(config.kafka.properties)),
       repartition_(producer, repartition_topic_),
       publisher_(
@@ -133,22 +133,26 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
       so, producer, state_probe,
       StateTask::Listener{
           [this](const Rule& rule, const Alert& alert) {
-            if (rules_->contains(rule))
+            if (rules_->contains(rule)) {
               ++alerts_per_rule_[rules_->index_of(rule)];
-            else
+            } else {  // a retired rule's: counted under its name all the same
               ++retired_alerts_;
+              probe_.resolve_rules({rule.name}).emitted[0]->Increment();
+            }
             alerts_uncommitted_ = true;
             if (config_.alert.log_alerts)
               new_alert_lines_.push_back({log_level_of(alert.severity), to_log_line(alert)});
           },
           [this](const Rule& rule) {
-            if (rules_->contains(rule))
+            if (rules_->contains(rule)) {
               ++suppressed_per_rule_[rules_->index_of(rule)];
-            else
+            } else {
               ++retired_suppressed_;
+              probe_.resolve_rules({rule.name}).suppressed[0]->Increment();
+            }
           },
           [this](std::string_view state_id) {
-            ++dropped_matches_;
+            ++stats_.matches_dropped;
             probe_.matches_dropped.Increment();
             uint64_t held_back = 0;
             if (dropped_log_limiter_.allow(now_ms(), held_back))

@@ -74,6 +74,7 @@ struct PipelineStats {
   std::atomic<uint64_t> replayed{0};
   std::atomic<uint64_t> matches{0};          // as the match stage finds them
   std::atomic<uint64_t> matches_applied{0};  // by the state partitions (after repartitioning)
+  std::atomic<uint64_t> matches_dropped{0};  // their rule no longer loaded (counted, logged)
   std::atomic<uint64_t> alerts{0};
   std::atomic<uint64_t> suppressed{0};
   std::atomic<uint64_t> alerts_delivered{0};
@@ -241,7 +242,6 @@ class Pipeline : private ConsumerListener {
   std::deque<RetiredRules> retired_;
   RulesByStateId retired_by_state_id_;  // their rules the active set lacks, newest first
   uint64_t retired_alerts_ = 0, retired_suppressed_ = 0;  // not in the per-rule counters
-  uint64_t dropped_matches_ = 0;
   LogRateLimiter dropped_log_limiter_;
 };
 

@@ -54,7 +54,8 @@ struct ActiveRules {
   // `rule` is one of this set's (not of a retired set's).
   bool contains(const Rule& rule) const {
     const auto& all = matcher->rules();
-    return !all.empty() && &rule >= all.data() && &rule < all.data() + all.size();
+    std::less<const Rule*> before;  // total order, also across unrelated arrays
+    return !all.empty() && !before(&rule, all.data()) && before(&rule, all.data() + all.size());
   }
 };
 

@@ -32,7 +32,7 @@ StateTask::StateTask(StateStore& store, StateTaskOptions options, Listener liste
 void StateTask::use_rules(const RulesByStateId* rules, const RulesByStateId* retired) {
   rules_ = rules;
   retired_ = retired;
-  evaluator_.use_rules(rules);
+  evaluator_.use_rules(rules, retired);
 }
 
 bool StateTask::seen(const Sample& sample) {
@@ -101,7 +101,9 @@ void StateTask::flush() {
 
 void StateTask::discard() {
   evaluator_.discard();
-  stored_stream_time_ms_ = store_.stream_time().value_or(0);  // the staged one is gone
+  // The discarded records will come again: time goes back to what the store holds.
+  if (std::optional<int64_t> t = store_.stream_time()) stream_time_ms_ = *t;
+  stored_stream_time_ms_ = store_.stream_time().value_or(0);
   batch_applied_.clear();
   new_alerts_.clear();
 }

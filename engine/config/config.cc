@@ -181,42 +181,87 @@ Config parse_config(const std::string& text, const std::string& file) {
   return resolve_paths(std::move(c));
 }
 
-std::string bootstrap_servers_problem(std::string_view servers) {
-  if (servers.empty()) return "must name at least one broker (host:port, comma-separated)";
-  size_t start = 0;
-  while (start <= servers.size()) {
-    size_t comma = servers.find(',', start);
-    std::string_view entry = servers.substr(
-        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
-    std::string text(entry);
-    if (size_t scheme = entry.find("://"); scheme != std::string_view::npos)
-      entry = entry.substr(scheme + 3);  // SSL://host:port, as librdkafka allows
-    if (entry.empty() || entry.find_first_of(" \t/") != std::string_view::npos)
-      return "'" + text + "' is not host:port (a comma-separated list, no spaces)";
-    size_t colon = entry.rfind(':');
-    if (colon != std::string_view::npos && entry.front() != '[' && entry.find(':') != colon)
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// "host", "host:port", "[v6]", "[v6]:port", optionally "PROTOCOL://" first: what librdkafka's
+// broker list takes. Empty when well formed.
+std::string broker_problem(std::string_view entry) {
+  std::string text(entry);
+  if (size_t scheme = entry.find("://"); scheme != std::string_view::npos)
+    entry = entry.substr(scheme + 3);
+  if (entry.empty() || entry.find_first_of(" \t/") != std::string_view::npos)
+    return "'" + text + "' is not host:port";
+  std::string_view port;
+  if (entry.front() == '[') {
+    size_t close = entry.find(']');
+    if (close == std::string_view::npos) return "'" + text + "': an IPv6 address needs its ']'";
+    if (close + 1 < entry.size()) {
+      if (entry[close + 1] != ':') return "'" + text + "' is not [address]:port";
+      port = entry.substr(close + 2);
+    }
+  } else {
+    size_t colon = entry.find(':');
+    if (colon != entry.rfind(':'))
       return "'" + text + "': an IPv6 address is written in brackets, [::1]:9092";
-    if (colon != std::string_view::npos) {
-      std::string_view port = entry.substr(colon + 1);
-      if (!all_digits(port) || std::stoi(std::string(port)) < 1 ||
-          std::stoi(std::string(port)) > 65535)
-        return "'" + text + "': the port must be a number from 1 to 65535";
-      if (colon == 0) return "'" + text + "' has no host";
+    if (colon == 0) return "'" + text + "' has no host";
+    if (colon != std::string_view::npos) port = entry.substr(colon + 1);
+  }
+  if (entry.back() == ':' ||
+      (!port.empty() && (!all_digits(port) || std::stoi(std::string(port)) < 1 ||
+                         std::stoi(std::string(port)) > 65535)))
+    return "'" + text + "': the port must be a number from 1 to 65535";
+  return "";
+}
+
+}  // namespace
+
+std::string bootstrap_servers_problem(std::string_view servers) {
+  // Entries are separated by commas (librdkafka also skips blanks around them, and empty
+  // entries, as a trailing comma leaves).
+  size_t entries = 0;
+  size_t start = 0;
+  for (;;) {
+    size_t comma = servers.find(',', start);
+    std::string_view entry = trim(servers.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    if (!entry.empty()) {
+      ++entries;
+      if (std::string why = broker_problem(entry); !why.empty()) return why;
     }
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
+  if (entries == 0) return "must name at least one broker (host:port, comma-separated)";
   return "";
 }
 
 std::string listen_address_problem(std::string_view listen) {
   if (listen.empty()) return "";  // no endpoint
-  size_t colon = listen.rfind(':');
-  if (colon == std::string_view::npos)
-    return "'" + std::string(listen) + "' is not host:port (e.g. 0.0.0.0:9464; port 0: any free)";
-  std::string_view port = listen.substr(colon + 1);
-  if (!all_digits(port) || std::stoi(std::string(port)) > 65535)
-    return "'" + std::string(listen) + "': the port must be a number from 0 to 65535";
+  // civetweb's listening_ports: comma-separated "port", "host:port", "[v6]:port", "+port"
+  // (IPv4 and IPv6), each port optionally followed by s (TLS) or r (redirect).
+  size_t start = 0;
+  for (;;) {
+    size_t comma = listen.find(',', start);
+    std::string_view entry = trim(listen.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    std::string text(entry);
+    if (!entry.empty() && entry.front() == '+') entry.remove_prefix(1);
+    size_t colon = entry.rfind(':');
+    if (colon != std::string_view::npos && entry.front() == '[' && entry.rfind(']') != colon - 1)
+      colon = std::string_view::npos;
+    std::string_view port = colon == std::string_view::npos ? entry : entry.substr(colon + 1);
+    if (!port.empty() && (port.back() == 's' || port.back() == 'r')) port.remove_suffix(1);
+    if (!all_digits(port) || std::stoi(std::string(port)) > 65535)
+      return "'" + text + "' is not [host:]port (e.g. 0.0.0.0:9464 or 9464; port 0: any free)";
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
   return "";
 }
 

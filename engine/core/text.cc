@@ -30,6 +30,8 @@ std::string printable(std::string_view s) {
   for (unsigned char c : s) {
     if (c == '\\') {
       out += "\\\\";
+    } else if (c == '"') {  // values are quoted in log lines: a record cannot close them
+      out += "\\\"";
     } else if (c == '\n') {
       out += "\\n";
     } else if (c == '\t') {

@@ -13,8 +13,8 @@ namespace klaxon {
 std::string plural(uint64_t count, std::string_view singular, std::string_view plural_form = {});
 
 // `s` fit for one log line: control bytes (NUL, ESC, CR, LF, ...) and DEL as \n, \t, \r
-// or \xNN, and backslashes doubled, so a record's bytes can neither break a line in two nor
-// drive the terminal; valid UTF-8 above ASCII is kept.
+// or \xNN, backslashes and double quotes escaped, so a record's bytes can neither break a
+// line in two, close a quoted value, nor drive the terminal; UTF-8 above ASCII is kept.
 std::string printable(std::string_view s);
 
 // Under a second in milliseconds ("850ms"), under a minute with a tenth ("40.2s", "5s"),

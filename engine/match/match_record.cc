@@ -33,8 +33,8 @@ std::string_view head(std::string_view message, size_t max_lines, size_t max_byt
 // A sample field's bytes: its first kMaxSampleFieldBytes, never splitting a UTF-8 sequence.
 std::string_view bounded_field(std::string_view v) {
   if (v.size() <= kMaxSampleFieldBytes) return v;
-  size_t n = kMaxSampleFieldBytes;
-  while (n > 0 && (static_cast<unsigned char>(v[n]) & 0xc0) == 0x80) --n;
+  size_t n = kMaxSampleFieldBytes;  // back over at most 3 bytes of a UTF-8 sequence
+  for (int i = 0; i < 3 && (static_cast<unsigned char>(v[n]) & 0xc0) == 0x80; ++i) --n;
   return v.substr(0, n);
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/text.h"
 #include "core/time.h"
 
 namespace klaxon {
@@ -89,7 +90,7 @@ void EsSink::handle_record(const rd_kafka_message_t& m) {
     uint64_t held_back = 0;
     if (invalid_log_.allow(now_ms(), held_back))
       spdlog::warn("invalid event {}/{}/{} ({}: {}) sent to {}{}", topic, m.partition, m.offset,
-                   reason, encoder_.detail(), dead_letters_.topic(),
+                   reason, printable(encoder_.detail()), dead_letters_.topic(),
                    held_back ? fmt::format("; {} more since the last such line", held_back) : "");
     dead_letters_.send(m, reason, encoder_.detail());
     invalid_.push_back({std::string(topic), m.partition, m.offset});
@@ -121,7 +122,8 @@ void EsSink::collect_results() {
     uint64_t held_back = 0;
     if (refused_log_.allow(now_ms(), held_back))
       spdlog::warn("elasticsearch refused {}/{}/{} for good ({}: {}); sent to {}{}", r.doc.topic,
-                   r.doc.partition, r.doc.offset, r.reason, r.detail, dead_letters_.topic(),
+                   r.doc.partition, r.doc.offset, printable(r.reason), printable(r.detail),
+                   dead_letters_.topic(),
                    held_back ? fmt::format("; {} more since the last such line", held_back) : "");
     dead_letters_.send(r.doc.topic, r.doc.partition, r.doc.offset, r.doc.key, r.doc.record_value(),
                        r.reason, r.detail);

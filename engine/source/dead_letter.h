@@ -4,11 +4,13 @@
 //   klaxon.detail         what was wrong, in words
 //   klaxon.source         "topic/partition/offset" of the original record
 //   klaxon.original_key   the original record's key, when it had one
-// The dead letter's key is klaxon.source: a record dead-lettered twice (at-least-once: a
-// crash before its offset was committed) has the same key both times, so consumers drop
-// the copy and a compacted dead-letter topic keeps one.
+// The dead letter's key is "<klaxon.source>@<consumer group>": a record dead-lettered twice
+// by a group (at-least-once: a crash before its offset was committed) has the same key both
+// times, so consumers drop the copy and a compacted dead-letter topic keeps one; another
+// group's verdict on the same record (the ES sink's, say) keeps its own.
 // The value is the original record's, unchanged, when it fits `max_value_bytes` (a dead
-// letter the brokers refuse would stop the engine on that record forever). A larger one
+// letter the brokers refuse would stop the engine on that record forever; the default
+// follows librdkafka's and brokers' ~1 MB, less room for key and headers). A larger one
 // keeps its first max_value_bytes bytes, with
 //   klaxon.original_bytes  the original size
 //   klaxon.original_fnv1a  FNV-1a 64 of the whole original value (16 hex digits)
@@ -32,14 +34,17 @@ namespace klaxon {
 // librdkafka's producer default for message.max.bytes; brokers accept about 1 MiB by default.
 inline constexpr size_t kDefaultMessageMaxBytes = 1'000'000;
 // The value a dead letter may carry so that, with its key and headers, it stays under the
-// producer's message.max.bytes (taken from `properties`, else librdkafka's default).
+// producer's message.max.bytes (from `properties`) and never above librdkafka's default.
 size_t dead_letter_value_limit(const std::map<std::string, std::string>& properties);
 
 class DeadLetterWriter {
  public:
-  DeadLetterWriter(KafkaProducer& producer, std::string topic,
+  // `group`: the consumer group whose verdict the dead letters are (part of their key).
+  DeadLetterWriter(KafkaProducer& producer, std::string topic, std::string group,
                    size_t max_value_bytes = dead_letter_value_limit({}))
-      : writer_(producer, std::move(topic)), max_value_bytes_(max_value_bytes) {}
+      : writer_(producer, std::move(topic)),
+        group_(std::move(group)),
+        max_value_bytes_(max_value_bytes) {}
 
   void send(const rd_kafka_message_t& record, std::string_view reason, std::string_view detail);
   // The same for a record already copied out of its message (topic/partition/offset name
@@ -61,6 +66,7 @@ class DeadLetterWriter {
 
  private:
   AckedWriter writer_;
+  std::string group_;
   size_t max_value_bytes_;
 };
 

@@ -142,6 +142,23 @@ TEST(Config, ARelativeRulesPathResolvesAgainstTheConfigFilesDirectory) {
   EXPECT_EQ(describe_rules_path(cli).rfind("--rules my-rules; working directory ", 0), 0u);
 }
 
+// What librdkafka's broker list and civetweb's listening ports accept passes; what they
+// would refuse (or misread) is named at load.
+TEST(Config, BootstrapServersAndListenAddressesAreCheckedAsTheirLibrariesReadThem) {
+  for (const char* ok : {"localhost:9092", "b1:9092,b2:9092", "b1:9092, b2:9092", "b1:9092,",
+                         "kafka", "SASL_SSL://broker.example.com:9093", "[::1]:9092", "[::1]",
+                         "kafka_1.internal:9092", "10.0.0.1:9092,10.0.0.2"})
+    EXPECT_EQ(bootstrap_servers_problem(ok), "") << ok;
+  for (const char* bad : {"", ",", "broker one:9092", "b:99999", "b:0", "b:", ":9092", "::1:9092",
+                          "b:port", "[::1:9092", "http://b:9092/path"})
+    EXPECT_NE(bootstrap_servers_problem(bad), "") << bad;
+  for (const char* ok : {"", "9464", "0.0.0.0:9464", "127.0.0.1:0", "[::]:9464", "+9464", "9464s",
+                         "127.0.0.1:9464,[::1]:9465"})
+    EXPECT_EQ(listen_address_problem(ok), "") << ok;
+  for (const char* bad : {"nowhere", "host:", "127.0.0.1:70000", "127.0.0.1:http", ":"})
+    EXPECT_NE(listen_address_problem(bad), "") << bad;
+}
+
 TEST(Config, ReadsRulesReloadKeys) {
   Config c = parse_config(R"(
 rules:

@@ -22,6 +22,7 @@ TEST(Text, PrintableEscapesWhatWouldBreakALogLine) {
   EXPECT_EQ(printable("line1\nline2\ttab\r"), "line1\\nline2\\ttab\\r");
   EXPECT_EQ(printable("\x1b[31mred\x7f"), "\\x1b[31mred\\x7f");
   EXPECT_EQ(printable("C:\\path"), "C:\\\\path");
+  EXPECT_EQ(printable("say \"x\" id=1"), "say \\\"x\\\" id=1");
   EXPECT_EQ(printable("caf\xc3\xa9 \xe6\x94\xaf\xe4\xbb\x98"),
             "caf\xc3\xa9 \xe6\x94\xaf\xe4\xbb\x98");
 }

@@ -211,9 +211,10 @@ TEST(Cli, CheckValidatesChannelsAndNotifyAsRunWould) {
   TempDir dir;
   write(dir.file("rules/r.yaml"),
         "rules:\n  - name: r\n    message: {match: [ERROR]}\n    notify: [pager]\n");
-  std::string config = write(dir.file("k.yaml"),
-                             "rules:\n  path: rules\nnotify:\n  channels:\n    hook:\n"
-                             "      type: webhook\n      url_env: KLAXON_TEST_UNSET_HOOK_URL\n");
+  std::string config =
+      write(dir.file("k.yaml"),
+            "rules:\n  path: rules\nstate:\n  dir: state\nnotify:\n  channels:\n    hook:\n"
+            "      type: webhook\n      url_env: KLAXON_TEST_UNSET_HOOK_URL\n");
   CliResult r = run_klaxon(dir, "check -c " + config);
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("KLAXON_TEST_UNSET_HOOK_URL is not set"), std::string::npos) << r.err;
@@ -239,7 +240,7 @@ TEST(Cli, CheckRejectsWhatRunRejects) {
   EXPECT_EQ(r.status, 2);
   for (const std::string& want :
        {config + ":2:22: kafka.bootstrap_servers: 'broker one:9092' is not host:port",
-        config + ":7:11: metrics.listen: 'nowhere' is not host:port"}) {
+        config + ":7:11: metrics.listen: 'nowhere' is not [host:]port"}) {
     EXPECT_NE(r.err.find(want), std::string::npos) << want << "\n" << r.err;
   }
   // With the syntax fixed, what only librdkafka and the file system can tell.
@@ -265,13 +266,15 @@ TEST(Cli, CheckRejectsWhatRunRejects) {
 TEST(Cli, ARelativeRulesPathIsTheConfigDirectorysAndAMissingOneSaysSo) {
   TempDir dir;
   write(dir.file("etc/rules/pay.yaml"), slurp(source_path("rules/pay.yaml")));
-  std::string config = write(dir.file("etc/klaxon.yaml"), "rules:\n  path: rules\n");
+  std::string config =
+      write(dir.file("etc/klaxon.yaml"), "rules:\n  path: rules\nstate:\n  dir: state\n");
   // From another working directory, the rules are still the config's.
   CliResult ok = run_klaxon(dir, "check -c " + config);
   EXPECT_EQ(ok.status, 0) << ok.err;
   EXPECT_EQ(ok.out, "ok: 2 rules, 9 patterns from 1 file\n");
 
-  std::string wrong = write(dir.file("etc/other.yaml"), "rules:\n  path: rulez\n");
+  std::string wrong =
+      write(dir.file("etc/other.yaml"), "rules:\n  path: rulez\nstate:\n  dir: state\n");
   CliResult missing = run_klaxon(dir, "check -c " + wrong);
   EXPECT_EQ(missing.status, 2);
   std::string cwd = std::filesystem::current_path().string();

@@ -105,8 +105,9 @@ TEST(State, AHandOverWithNoNewInputKeepsTheRestoredEventTime) {
   int port = pod_b->engine().metrics_port();
   ASSERT_TRUE(wait_until([&] { return scrape_metric(port, "klaxon_state_groups") == 4; }))
       << "restored from the changelog";
-  // Idle and caught up for several of the pipeline's idle time steps (1 s each).
-  std::this_thread::sleep_for(std::chrono::seconds(4));
+  // Idle and caught up for several of the pipeline's idle time steps (1 s each), and longer
+  // than the 5 s between refreshes of the groups metric.
+  std::this_thread::sleep_for(std::chrono::seconds(6));
   EXPECT_EQ(scrape_metric(port, "klaxon_state_groups"), 4) << "the restored groups expired";
 
   // The same bugs, a minute later in their own time: inside the realert hour.
@@ -126,7 +127,7 @@ TEST(State, AHandOverWithNoNewInputKeepsTheRestoredEventTime) {
   RunningEngine pod_c(config);
   int port_c = pod_c.engine().metrics_port();
   ASSERT_TRUE(wait_until([&] { return scrape_metric(port_c, "klaxon_state_groups") == 4; }));
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  std::this_thread::sleep_for(std::chrono::seconds(6));
   EXPECT_EQ(scrape_metric(port_c, "klaxon_state_groups"), 4);
 }
 

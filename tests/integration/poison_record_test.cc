@@ -85,7 +85,7 @@ TEST(PoisonRecords, HugeAndBoundaryRecordsAreDeadLetteredAndNeverStopTheEngine) 
     const Case& c = *by_name.at(d.headers.at("klaxon.original_key"));
     SCOPED_TRACE(c.name);
     EXPECT_EQ(d.headers.at("klaxon.reason"), c.reason);
-    EXPECT_EQ(d.key, d.headers.at("klaxon.source"));
+    EXPECT_EQ(d.key, d.headers.at("klaxon.source") + "@klaxon");
     EXPECT_LE(d.value.size(), dl_limit);
     if (c.value.size() > dl_limit) {
       EXPECT_EQ(d.value, c.value.substr(0, dl_limit));

@@ -257,7 +257,7 @@ TEST(SinkEs, TooLargeRequestsAreSplitAndATooLargeDocumentIsDeadLettered) {
   auto dead = kafka.read("pay_log_dead_letter", 1);
   ASSERT_EQ(dead.size(), 1u);
   EXPECT_EQ(dead[0].headers.at("klaxon.original_key"), "huge");
-  EXPECT_EQ(dead[0].key, dead[0].headers.at("klaxon.source"));
+  EXPECT_EQ(dead[0].key, dead[0].headers.at("klaxon.source") + "@klaxon-es-sink");
   EXPECT_EQ(dead[0].headers.at("klaxon.reason"), "too_large");
   EXPECT_EQ(es.docs().size(), 400u);
   EXPECT_GT(scrape_metric(metrics, "klaxon_es_failures_total", {"reason=\"too_large\""}), 1);
