@@ -634,10 +634,23 @@ void Pipeline::resend_unsent(int32_t partition) {
   query.bootstrap_servers = config_.kafka.bootstrap_servers;
   query.properties = config_.kafka.properties;
   query.topic = config_.kafka.alerts_topic;
-  std::set<std::string> sent;
+  query.oldest_queued_ms = INT64_MAX;
+  for (const auto& entry : pending) {
+    query.ids.insert(entry.alert_id);
+    query.oldest_queued_ms = std::min(query.oldest_queued_ms, entry.queued_ms);
+  }
+  SentAlerts sent;
   try {
-    sent = sent_alert_ids(query);
+    sent = find_sent_alerts(query);
+    if (!sent.complete) {
+      probe_.outbox_readback_incomplete.Increment();
+      spdlog::warn(
+          "state partition {}: {}; alerts of the outbox not found there are sent again "
+          "(consumers recognise repeats by id)",
+          partition, sent.incomplete);
+    }
   } catch (const std::exception& e) {
+    probe_.outbox_readback_incomplete.Increment();
     spdlog::warn(
         "state partition {}: cannot read back {} ({}); sending its {} pending alerts "
         "again (consumers recognise repeats by id)",
@@ -645,16 +658,16 @@ void Pipeline::resend_unsent(int32_t partition) {
   }
   std::vector<OutboxEntry> unsent;
   for (auto& entry : pending) {
-    if (sent.count(entry.alert_id))
+    if (sent.found.count(entry.alert_id))
       partitions_->delivered(partition, entry.alert_id, kAlertsTopicTarget);
     else
       unsent.push_back(std::move(entry));
   }
   spdlog::info(
-      "state partition {}: {} alerts in the outbox for {}, {} of them already there; "
-      "sending the other {}",
-      partition, pending.size(), config_.kafka.alerts_topic, pending.size() - unsent.size(),
-      unsent.size());
+      "state partition {}: {} in the outbox for {}, {} of them already there ({} read "
+      "back); sending the other {}",
+      partition, plural(pending.size(), "alert"), config_.kafka.alerts_topic,
+      pending.size() - unsent.size(), plural(sent.records_read, "record"), unsent.size());
   publisher_.resend(partition, unsent);
 }
 

@@ -1,35 +1,92 @@
 #include "app/sent_alerts.h"
 
-#include "core/time.h"
+#include <algorithm>
+
 #include "source/topic_reader.h"
 
 namespace klaxon {
+namespace {
 
-std::set<std::string> sent_alert_ids(const SentAlertsQuery& query) {
+constexpr int64_t kFirstChunk = 256;
+
+TopicReaderOptions chunk_options(const SentAlertsQuery& query, int32_t partition, int64_t from,
+                                 int64_t to) {
   TopicReaderOptions o;
   o.bootstrap_servers = query.bootstrap_servers;
   o.properties = query.properties;
   o.topic = query.topic;
-  o.from_time_ms = now_ms() - query.lookback.count();
+  o.partition = partition;
+  o.from_offset = from;
+  o.to_offset = to;
   o.timeout = query.timeout;
   o.client_id = "klaxon-sent-alerts";
-  TopicReader reader(o);
-  std::set<std::string> ids;
+  return o;
+}
+
+std::string_view alert_id(const rd_kafka_message_t* m) {
+  rd_kafka_headers_t* headers = nullptr;
+  const void* value = nullptr;
+  size_t size = 0;
+  if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      rd_kafka_header_get_last(headers, "klaxon.alert_id", &value, &size) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
+      value == nullptr)
+    return {};
+  return {static_cast<const char*>(value), size};
+}
+
+// Reads [from, to) of one partition; returns the oldest record timestamp seen (or INT64_MAX).
+int64_t read_chunk(const SentAlertsQuery& query, int32_t partition, int64_t from, int64_t to,
+                   SentAlerts& out) {
+  TopicReader reader(chunk_options(query, partition, from, to));
+  int64_t oldest = INT64_MAX;
   MessageBatch batch;
   while (reader.next(batch, 10'000)) {
     for (const rd_kafka_message_t* m : batch) {
-      rd_kafka_headers_t* headers = nullptr;
-      const void* value = nullptr;
-      size_t size = 0;
-      if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-          rd_kafka_header_get_last(headers, "klaxon.alert_id", &value, &size) ==
-              RD_KAFKA_RESP_ERR_NO_ERROR &&
-          value != nullptr)
-        ids.emplace(static_cast<const char*>(value), size);
+      ++out.records_read;
+      rd_kafka_timestamp_type_t type;
+      int64_t ts = rd_kafka_message_timestamp(m, &type);
+      if (ts >= 0) oldest = std::min(oldest, ts);
+      std::string_view id = alert_id(m);
+      if (id.empty()) continue;
+      auto it = query.ids.find(std::string(id));
+      if (it != query.ids.end()) out.found.insert(*it);
     }
     batch.clear();
   }
-  return ids;
+  return oldest;
+}
+
+}  // namespace
+
+SentAlerts find_sent_alerts(const SentAlertsQuery& query) {
+  SentAlerts out;
+  if (query.ids.empty()) return out;
+  const int64_t old_enough = query.oldest_queued_ms - query.clock_skew.count();
+  // A reader of nothing: the partitions and their offsets.
+  TopicReaderOptions none = chunk_options(query, 0, 0, 0);
+  none.partition.reset();
+  std::map<int32_t, Watermarks> partitions = TopicReader(none).all_watermarks();
+  for (const auto& [p, marks] : partitions) {
+    int64_t to = marks.high, chunk = kFirstChunk, read = 0;
+    while (to > marks.low && out.found.size() < query.ids.size()) {
+      if (read >= query.max_records_per_partition) {
+        out.complete = false;
+        out.incomplete += (out.incomplete.empty() ? "" : ", ") + query.topic + "/" +
+                          std::to_string(p) + " read back " + std::to_string(read) +
+                          " records, none older than the oldest alert looked for";
+        break;
+      }
+      int64_t from =
+          std::max(marks.low, to - std::min(chunk, query.max_records_per_partition - read));
+      int64_t oldest = read_chunk(query, p, from, to, out);
+      read += to - from;
+      if (oldest < old_enough) break;  // older than any alert looked for
+      to = from;
+      chunk *= 4;
+    }
+  }
+  return out;
 }
 
 }  // namespace klaxon

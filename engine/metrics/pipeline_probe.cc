@@ -31,6 +31,9 @@ PipelineProbe::PipelineProbe(Registry& r)
                                      {{"result", "error"}})),
       outbox_pending(gauge(r, "klaxon_alert_outbox_pending",
                            "Alerts decided but not yet acknowledged by the alerts topic")),
+      outbox_readback_incomplete(
+          counter(r, "klaxon_alert_outbox_readback_incomplete_total",
+                  "Outbox read-backs that could not tell which alerts the topic has")),
       rules_loaded(gauge(r, "klaxon_rules_loaded", "Rules in the active rule set")),
       state_groups(gauge(r, "klaxon_state_groups", "Dedup groups in the state store (estimate)")),
       processing_latency(

@@ -47,6 +47,9 @@ class PipelineProbe : public ConsumerProbe {
   prometheus::Counter& alerts_delivered;
   prometheus::Counter& alerts_delivery_failed;
   prometheus::Gauge& outbox_pending;
+  // Outbox read-backs that could not tell which alerts the topic already has (an error,
+  // or the bound on records read): those alerts are sent again, under their ids.
+  prometheus::Counter& outbox_readback_incomplete;
   prometheus::Gauge& rules_loaded;
   prometheus::Gauge& state_groups;
   prometheus::Histogram& processing_latency;  // Kafka timestamp -> effects durable, seconds

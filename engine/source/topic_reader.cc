@@ -74,7 +74,8 @@ TopicReader::TopicReader(TopicReaderOptions options) : options_(std::move(option
                                std::to_string(p) + ": " + rd_kafka_err2str(e));
     watermarks_[p] = Watermarks{low, high};
     int64_t start = options_.from_offset ? std::max(low, *options_.from_offset) : low;
-    ranges_[p] = Range{start, high};
+    int64_t end = options_.to_offset ? std::min(high, *options_.to_offset) : high;
+    ranges_[p] = Range{start, end};
     if (options_.from_time_ms)
       rd_kafka_topic_partition_list_add(by_time.get(), options_.topic.c_str(), p)->offset =
           *options_.from_time_ms;

@@ -28,6 +28,7 @@ struct TopicReaderOptions {
   std::string topic;
   std::optional<int32_t> partition;     // only this partition
   std::optional<int64_t> from_offset;   // per partition; below a partition's start: its start
+  std::optional<int64_t> to_offset;     // per partition, exclusive; past its end: its end
   std::optional<int64_t> from_time_ms;  // the first record at or after this time
   std::map<std::string, std::string> properties;  // librdkafka properties (SASL/SSL, ...)
   std::chrono::milliseconds timeout{10000};       // for metadata and offset lookups
@@ -63,6 +64,8 @@ class TopicReader {
   int time_lookup_misses() const { return time_lookup_misses_; }
   // The partition's offsets when reading began.
   Watermarks watermarks(int32_t partition) const;
+  // Every partition read (with `partition` set: that one) and its offsets.
+  const std::map<int32_t, Watermarks>& all_watermarks() const { return watermarks_; }
 
  private:
   struct Range {
