@@ -12,6 +12,7 @@
 #include "app/logging.h"
 #include "core/error.h"
 #include "core/text.h"
+#include "core/time.h"
 #include "match/rules_loader.h"
 #include "notify/channel_factory.h"
 #include "source/kafka_conf.h"
@@ -64,6 +65,27 @@ std::vector<Problem> check_local_setup(const Config& config, bool host_checks = 
   return problems;
 }
 
+// --from: earliest and latest are auto_offset_reset's; a time (or a duration ago) starts at
+// the earliest record and skips those written before it.
+void apply_from(const std::string& from, KafkaConfig& kafka) {
+  if (from == "earliest" || from == "latest") {
+    kafka.auto_offset_reset = from;
+    return;
+  }
+  std::optional<int64_t> at = parse_timestamp_ms(from);
+  if (!at)
+    if (std::optional<std::chrono::milliseconds> ago = parse_duration(from);
+        ago && ago->count() > 0)
+      at = now_ms() - ago->count();
+  if (!at)
+    throw LoadError({Problem{"", 0, "--from",
+                             "'" + from +
+                                 "' is not earliest, latest, a time (2026-12-07T08:00:00Z) or a "
+                                 "duration ago (6h)"}});
+  kafka.auto_offset_reset = "earliest";
+  kafka.first_start_from_ms = at;
+}
+
 void print_problems(const char* title, const std::vector<Problem>& problems) {
   std::fprintf(stderr, "%s\n", title);
   for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.to_string().c_str());
@@ -81,6 +103,7 @@ int run_command(const RunCommand& cmd, ProcessSignals& signals) {
         throw LoadError({Problem{"", 0, "--metrics-listen", why}});
       config.metrics.listen = cmd.metrics_listen;
     }
+    if (!cmd.from.empty()) apply_from(cmd.from, config.kafka);
   } catch (const LoadError& e) {
     std::fprintf(stderr, "invalid configuration:\n%s\n", e.what());
     return 2;

@@ -14,8 +14,10 @@ namespace klaxon {
 
 struct RunCommand {
   std::string config_file;
-  std::string rules_path;                // overrides rules.path when set
-  std::string metrics_listen;            // overrides metrics.listen when set
+  std::string rules_path;      // overrides rules.path when set
+  std::string metrics_listen;  // overrides metrics.listen when set
+  // Where partitions with no committed offset start: earliest, latest, or a time.
+  std::string from;
   std::optional<std::string> log_level;  // --log-level: wins over log.level
 };
 int run_command(const RunCommand& cmd, ProcessSignals& signals);

@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--rules", run.rules_path, "rule file or directory (overrides rules.path)");
   run_cmd->add_option("--metrics-listen", run.metrics_listen,
                       "host:port for /metrics (overrides metrics.listen)");
+  run_cmd->add_option("--from", run.from,
+                      "where partitions without a committed offset (a new group) start: "
+                      "earliest, latest, a time (2026-12-07T08:00:00Z) or a duration ago (6h)");
 
   SinkEsCommand sink_es;
   auto* sink_es_cmd = app.add_subcommand(

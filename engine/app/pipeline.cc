@@ -113,7 +113,8 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
       notify_probe_(delivery.probe),
       silences_(delivery.silences),
       bad_match_log_limiter_(config.log.invalid_event_interval),
-      dropped_log_limiter_(config.log.invalid_event_interval) {
+      dropped_log_limiter_(config.log.invalid_event_interval),
+      too_old_log_limiter_(config.log.invalid_event_interval) {
   RuleRunnerOptions runner = rule_runner_options(config);
   StatePartitionsOptions so;
   so.state_dir = config.state.dir;
@@ -125,8 +126,12 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
   so.restore.bootstrap_servers = config.kafka.bootstrap_servers;
   so.restore.properties = config.kafka.properties;
   so.restore.topic = so.changelog_topic;
-  so.task = StateTaskOptions{runner.logic, runner.alert, 0, state_partitions_,
-                             config.notify.default_channels};
+  so.task = StateTaskOptions{runner.logic,
+                             runner.alert,
+                             0,
+                             state_partitions_,
+                             config.notify.default_channels,
+                             config.alert.max_notify_age};
   so.flush_timeout = config.kafka.flush_timeout;
   so.memory_bytes = static_cast<size_t>(config.state.memory_mb) << 20;
   partitions_ = std::make_unique<StatePartitions>(
@@ -160,6 +165,20 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
                   "a match of rule {} was dropped: no loaded rule set has it (removed or "
                   "renamed before a restart, or longer ago than retired sets are kept){}",
                   printable(state_id.substr(0, state_id.find('\x1f'))),
+                  held_back ? fmt::format(" ({} more since the last report)", held_back)
+                            : std::string());
+          },
+          [this](const Alert& alert, const std::vector<std::string>& channels, int64_t now) {
+            probe_.alerts_too_old_to_notify.Increment();
+            uint64_t held_back = 0;
+            if (too_old_log_limiter_.allow(now_ms(), held_back))
+              spdlog::warn(
+                  "alert {} of rule {} fired at {}, {} behind the wall clock (more than "
+                  "alert.max_notify_age, {}): written to {}, not sent to {}{}",
+                  alert.id, printable(alert.rule), format_timestamp_ms(alert.event_time_ms),
+                  human_duration(now - alert.event_time_ms),
+                  format_duration(config_.alert.max_notify_age), config_.kafka.alerts_topic,
+                  fmt::join(channels, ", "),
                   held_back ? fmt::format(" ({} more since the last report)", held_back)
                             : std::string());
           }});
@@ -249,6 +268,29 @@ Pipeline::Cursor& Pipeline::cursor_for(const rd_kafka_message_t& m) {
   return cursors_.back();
 }
 
+Pipeline::Cursor& Pipeline::cursor_for(const TopicPartition& tp) {
+  for (auto& c : cursors_)
+    if (c.partition == tp.partition && c.topic == tp.topic) return c;
+  cursors_.push_back(Cursor{nullptr, tp.partition, tp.topic, -1});
+  return cursors_.back();
+}
+
+bool Pipeline::skip_before_from(const rd_kafka_message_t& m, Cursor& c) {
+  rd_kafka_timestamp_type_t type;
+  int64_t ts = rd_kafka_message_timestamp(&m, &type);
+  if (ts >= 0 && ts < *c.skip_before_ms) {
+    ++c.skipped;
+    ++stats_.skipped;
+    probe_.events_skipped.Increment();
+    return true;
+  }
+  spdlog::info("{}/{}: {} written before {} skipped (--from); processing from offset {}", c.topic,
+               c.partition, plural(c.skipped, "record"), format_timestamp_ms(*c.skip_before_ms),
+               m.offset);
+  c.skip_before_ms.reset();
+  return false;
+}
+
 void Pipeline::process(MessageBatch& batch) {
   auto started = std::chrono::steady_clock::now();
   std::vector<int64_t> timestamps;
@@ -265,6 +307,7 @@ void Pipeline::process(MessageBatch& batch) {
       continue;
     }
     ++events;
+    if (c.skip_before_ms && skip_before_from(*m, c)) continue;
     rd_kafka_timestamp_type_t type;
     timestamps.push_back(rd_kafka_message_timestamp(m, &type));
     process_input(*m, c);
@@ -688,6 +731,7 @@ void Pipeline::periodic(bool force) {
 void Pipeline::on_assigned(const std::vector<TopicPartition>& parts) {
   probe_.partitions_assigned.Increment(static_cast<double>(parts.size()));
   spdlog::info("assigned: {}", describe(parts));
+  if (config_.kafka.first_start_from_ms) skip_on_first_start(parts);
   // Called inside the consumer's poll: no record of these partitions was handed out yet,
   // so each state partition is complete before its first record is applied.
   for (const auto& tp : parts) {
@@ -705,8 +749,35 @@ void Pipeline::on_assigned(const std::vector<TopicPartition>& parts) {
   }
 }
 
+void Pipeline::skip_on_first_start(const std::vector<TopicPartition>& parts) {
+  std::vector<TopicPartition> inputs;
+  for (const auto& tp : parts)
+    if (tp.topic != repartition_topic_) inputs.push_back(tp);
+  if (inputs.empty()) return;
+  std::map<TopicPartition, int64_t> committed;
+  try {
+    committed = consumer_->committed(inputs, config_.kafka.flush_timeout);
+  } catch (const std::exception& e) {
+    // Safe side: everything is processed (alert.max_notify_age keeps history off channels).
+    spdlog::warn(
+        "--from: {}; the partitions assigned now are read from their committed "
+        "offsets or from the earliest, nothing skipped",
+        e.what());
+    return;
+  }
+  for (const auto& [tp, offset] : committed) {
+    if (offset >= 0) continue;  // the group was here before: --from is for a first start
+    Cursor& c = cursor_for(tp);
+    c.skip_before_ms = config_.kafka.first_start_from_ms;
+    c.skipped = 0;
+    spdlog::info("{}/{}: no committed offset; records written to Kafka before {} are skipped",
+                 tp.topic, tp.partition, format_timestamp_ms(*c.skip_before_ms));
+  }
+}
+
 void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
   probe_.partitions_revoked.Increment(static_cast<double>(parts.size()));
+  for (const auto& tp : parts) cursor_for(tp).skip_before_ms.reset();
   spdlog::info("{}: {}", lost ? "lost (not committed)" : "revoked (committed)", describe(parts));
   if (lost) {
     drop_pending_inputs(parts);  // their records are the next owner's to read again

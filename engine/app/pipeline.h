@@ -72,6 +72,7 @@ struct PipelineStats {
   std::atomic<uint64_t> events{0};
   std::atomic<uint64_t> invalid{0};
   std::atomic<uint64_t> replayed{0};
+  std::atomic<uint64_t> skipped{0};          // before run --from TIME, on a group's first start
   std::atomic<uint64_t> matches{0};          // as the match stage finds them
   std::atomic<uint64_t> matches_applied{0};  // by the state partitions (after repartitioning)
   std::atomic<uint64_t> matches_dropped{0};  // their rule no longer loaded (counted, logged)
@@ -117,6 +118,10 @@ class Pipeline : private ConsumerListener {
     int32_t partition;
     std::string topic;
     int64_t last;  // last offset seen in the current batch, -1 when none
+    // run --from TIME on a partition without a committed offset: records written to Kafka
+    // before this are skipped (and committed), up to the first one at or after it.
+    std::optional<int64_t> skip_before_ms = std::nullopt;
+    uint64_t skipped = 0;
   };
   // Input records read and processed whose matches and dead letters Kafka has not
   // acknowledged yet. Their offsets are stored once it has, while later batches are read:
@@ -145,6 +150,11 @@ class Pipeline : private ConsumerListener {
   void take_newer_rules();
   void reject(const rd_kafka_message_t& m, DecodeError error);
   Cursor& cursor_for(const rd_kafka_message_t& m);
+  Cursor& cursor_for(const TopicPartition& tp);
+  // run --from TIME: marks the input partitions the group never committed.
+  void skip_on_first_start(const std::vector<TopicPartition>& parts);
+  // True (counted) while a marked partition's records are older than --from.
+  bool skip_before_from(const rd_kafka_message_t& m, Cursor& c);
   void periodic(bool force);
   // The state side of a batch: changelog, stores, alerts, repartition offsets.
   void finish_batch();
@@ -243,6 +253,7 @@ class Pipeline : private ConsumerListener {
   RulesByStateId retired_by_state_id_;  // their rules the active set lacks, newest first
   uint64_t retired_alerts_ = 0, retired_suppressed_ = 0;  // not in the per-rule counters
   LogRateLimiter dropped_log_limiter_;
+  LogRateLimiter too_old_log_limiter_;
 };
 
 // The consumer's options from the config's kafka section, for group `group_id` (klaxon run

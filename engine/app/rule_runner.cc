@@ -36,6 +36,7 @@ RuleRunner::RuleRunner(std::shared_ptr<const Matcher> matcher, StateStore& store
                   if (emit) emit(alert);
                 },
                 [this](const Rule& rule) { ++counters_.suppressed[rules_->index_of(rule)]; },
+                {},
                 {}}) {
   task_.use_rules(&rules_->by_state_id);
   counters_.reset(rules_->matcher->rules().size());

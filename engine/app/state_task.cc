@@ -119,6 +119,12 @@ void StateTask::emit(const Rule& rule, std::string_view group_key, const Firing&
   entry.queued_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
+  if (options_.max_notify_age.count() > 0 && !entry.channels.empty() &&
+      entry.queued_ms - alert.event_time_ms > options_.max_notify_age.count()) {
+    if (listener_.too_old_to_notify)
+      listener_.too_old_to_notify(alert, entry.channels, entry.queued_ms);
+    entry.channels.clear();
+  }
   store_.stage_alert(entry);
   new_alerts_.push_back(std::move(entry));
   if (listener_.alert) listener_.alert(rule, alert);

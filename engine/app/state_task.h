@@ -19,6 +19,7 @@
 // Thread: one thread. Rules are swapped between batches (use_rules).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <unordered_map>
@@ -37,6 +38,8 @@ struct StateTaskOptions {
   int32_t partition = 0;
   int32_t partitions = 1;  // state partitions in all: which standing groups are this one's
   std::vector<std::string> default_channels;  // for rules without `notify`
+  // Alerts further behind the wall clock than this go to the alerts topic only; 0: off.
+  std::chrono::milliseconds max_notify_age{0};
 };
 
 class StateTask {
@@ -46,6 +49,9 @@ class StateTask {
     std::function<void(const Rule&)> suppressed;           // held back by realert
     // A match of a rule that is neither active nor retired (dropped): its state id.
     std::function<void(std::string_view state_id)> dropped;
+    // Fired, but too far behind the wall clock (max_notify_age) for the channels it names.
+    std::function<void(const Alert&, const std::vector<std::string>& channels, int64_t now_ms)>
+        too_old_to_notify;
   };
 
   StateTask(StateStore& store, StateTaskOptions options, Listener listener);

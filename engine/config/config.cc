@@ -148,13 +148,14 @@ Config parse_config(const std::string& text, const std::string& file) {
   if (YAML::Node a = root["alert"]; a.IsDefined()) {
     if (r.check_map(a, "alert",
                     {"kibana_url", "kibana_index_pattern", "stack_trace_lines", "max_request_ids",
-                     "request_id_keys", "log_alerts"})) {
+                     "request_id_keys", "log_alerts", "max_notify_age"})) {
       r.get(a, "kibana_url", "alert", c.alert.kibana_url);
       r.get(a, "kibana_index_pattern", "alert", c.alert.kibana_index_pattern);
       r.get(a, "stack_trace_lines", "alert", c.alert.stack_trace_lines, 1, 10'000);
       r.get(a, "max_request_ids", "alert", c.alert.max_request_ids, 0, 1000);
       r.get(a, "request_id_keys", "alert", c.alert.request_id_keys);
       r.get(a, "log_alerts", "alert", c.alert.log_alerts);
+      r.get(a, "max_notify_age", "alert", c.alert.max_notify_age);
     }
   }
   if (YAML::Node n = root["notify"]; n.IsDefined()) parse_notify(r, n, c.notify);

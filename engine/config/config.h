@@ -27,10 +27,13 @@ struct KafkaConfig {
   std::string alerts_topic = "pay_alerts";
   std::string dead_letter_topic = "pay_log_dead_letter";
   std::string auto_offset_reset = "earliest";  // where a new group starts: earliest | latest
-  int64_t batch_size = 5000;                   // records per processing batch at most
-  milliseconds poll_timeout{100};              // wait for the first record of a batch
-  milliseconds commit_interval{1000};          // how often stored offsets are committed
-  milliseconds flush_timeout{30000};           // dead letters must be acked within this
+  // `run --from TIME`: partitions with no committed offset skip records written to Kafka
+  // before this (their Kafka timestamp); not a config key.
+  std::optional<int64_t> first_start_from_ms;
+  int64_t batch_size = 5000;           // records per processing batch at most
+  milliseconds poll_timeout{100};      // wait for the first record of a batch
+  milliseconds commit_interval{1000};  // how often stored offsets are committed
+  milliseconds flush_timeout{30000};   // dead letters must be acked within this
   // A member silent this long is declared dead and its partitions move: with Kafka's 45 s
   // default, a crashed pod's errors would go unseen for most of a minute.
   milliseconds session_timeout{10000};
@@ -92,6 +95,10 @@ struct AlertConfig {
   std::vector<std::string> request_id_keys = {"reqId", "requestId", "request_id", "traceId",
                                               "X-Request-ID"};
   bool log_alerts = true;  // also write each alert to the log, readably
+  // An alert whose event time is further behind the wall clock than this (history read by
+  // a first deployment, a long backlog) is decided, stored and written to the alerts topic
+  // but not sent to channels; 0 sends every alert.
+  milliseconds max_notify_age{3'600'000};
 };
 
 struct MetricsConfig {

@@ -41,9 +41,12 @@ class PipelineProbe : public ConsumerProbe {
   void use_rules(RuleCounters counters);
 
   prometheus::Counter& events_replayed;  // redelivered records already applied, skipped
+  prometheus::Counter& events_skipped;   // before run --from TIME, on a first start
   // Matches whose rule neither the active set nor a recently retired one has (a rule
   // removed longer ago than the retired sets are kept, or before a restart).
   prometheus::Counter& matches_dropped;
+  // Alerts fired too far behind the wall clock (alert.max_notify_age) for their channels.
+  prometheus::Counter& alerts_too_old_to_notify;
   prometheus::Counter& alerts_delivered;
   prometheus::Counter& alerts_delivery_failed;
   prometheus::Gauge& outbox_pending;

@@ -260,6 +260,28 @@ bool KafkaConsumer::caught_up() const {
   return !assigned_.empty() && at_end_.size() == assigned_.size();  // at_end_ ⊆ assigned_
 }
 
+std::map<TopicPartition, int64_t> KafkaConsumer::committed(const std::vector<TopicPartition>& parts,
+                                                           std::chrono::milliseconds timeout) {
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
+  for (const auto& tp : parts)
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+  if (rd_kafka_resp_err_t e =
+          rd_kafka_committed(rk_.get(), list.get(), static_cast<int>(timeout.count()));
+      e != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw std::runtime_error(std::string("cannot read the committed offsets: ") +
+                             rd_kafka_err2str(e));
+  std::map<TopicPartition, int64_t> out;
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& el = list->elems[i];
+    if (el.err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      throw std::runtime_error(std::string("cannot read the committed offset of ") + el.topic +
+                               "/" + std::to_string(el.partition) + ": " +
+                               rd_kafka_err2str(el.err));
+    out[TopicPartition{el.topic, el.partition}] = el.offset < 0 ? -1 : el.offset;
+  }
+  return out;
+}
+
 std::vector<TopicPartition> KafkaConsumer::assignment() {
   rd_kafka_topic_partition_list_t* parts = nullptr;
   if (rd_kafka_assignment(rk_.get(), &parts) != RD_KAFKA_RESP_ERR_NO_ERROR) return {};

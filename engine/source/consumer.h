@@ -113,6 +113,10 @@ class KafkaConsumer {
   size_t set_paused(bool paused);
 
   std::vector<TopicPartition> assignment();
+  // The group's committed offsets of `parts` (-1 where none was committed: a first start).
+  // Blocks up to `timeout`; throws std::runtime_error when the coordinator does not answer.
+  std::map<TopicPartition, int64_t> committed(const std::vector<TopicPartition>& parts,
+                                              std::chrono::milliseconds timeout);
   // Times fetching was nudged back on after the prefetch queue filled (see FetchNudger).
   uint64_t fetch_nudges() const { return nudger_ ? nudger_->nudges() : 0; }
   rd_kafka_t* handle() { return rk_.get(); }

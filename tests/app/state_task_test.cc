@@ -81,10 +81,15 @@ class StateTaskTest : public ::testing::Test {
   std::unique_ptr<StateTask> task(StateStore& store, int32_t partition = 0,
                                   int32_t partitions = 1) {
     auto t = std::make_unique<StateTask>(
-        store, StateTaskOptions{LogicOptions{}, AlertOptions{}, partition, partitions, {}},
+        store,
+        StateTaskOptions{LogicOptions{}, AlertOptions{}, partition, partitions, channels_,
+                         max_notify_age_},
         StateTask::Listener{[this](const Rule&, const Alert& a) { fired_.push_back(a.id); },
                             {},
-                            [this](std::string_view id) { dropped_.emplace_back(id); }});
+                            [this](std::string_view id) { dropped_.emplace_back(id); },
+                            [this](const Alert& a, const std::vector<std::string>&, int64_t) {
+                              too_old_.push_back(a.id);
+                            }});
     t->use_rules(&active_.by_state_id);
     return t;
   }
@@ -109,6 +114,9 @@ class StateTaskTest : public ::testing::Test {
   test::TempDir dir_;
   std::vector<std::string> fired_;
   std::vector<std::string> dropped_;
+  std::vector<std::string> too_old_;
+  std::vector<std::string> channels_;
+  std::chrono::milliseconds max_notify_age_{0};
   std::vector<RoutedRecord> routed_;
 };
 
@@ -130,6 +138,46 @@ TEST_F(StateTaskTest, EachInputRecordIsAppliedOnce) {
   EXPECT_FALSE(t->apply(record("b", 1, 4)));
   EXPECT_TRUE(t->apply(record("c", 0, 6)));
   EXPECT_EQ(fired_.size(), 4u);
+}
+
+// A first deployment over days of history: alerts are decided and go to the alerts topic,
+// but only those within alert.max_notify_age of the wall clock go to the channels.
+TEST_F(StateTaskTest, AlertsOlderThanMaxNotifyAgeGoToTheTopicButNotToChannels) {
+  channels_ = {"oncall"};
+  max_notify_age_ = std::chrono::hours(1);
+  auto store = open("s");
+  auto t = task(*store);
+  int64_t now = now_ms();
+  ASSERT_TRUE(t->apply(record("old", 0, 1, now - 39 * 3'600'000LL)));
+  ASSERT_TRUE(t->apply(record("edge", 0, 2, now - 3'540'000)));  // 59 minutes
+  ASSERT_TRUE(t->apply(record("live", 0, 3, now - 1000)));
+  t->flush();
+  ASSERT_TRUE(store->commit_batch().ok());
+  std::map<std::string, OutboxEntry> by_host;
+  for (auto& e : store->pending_alerts()) {
+    Alert a;
+    ASSERT_TRUE(from_json(e.document, a));
+    EXPECT_TRUE(e.to_topic) << "every alert goes to the alerts topic";
+    if (a.rule == "per-host") by_host[a.host] = e;
+  }
+  ASSERT_EQ(by_host.size(), 3u);
+  EXPECT_TRUE(by_host["old"].channels.empty());
+  EXPECT_EQ(by_host["edge"].channels, channels_);
+  EXPECT_EQ(by_host["live"].channels, channels_);
+  // The frequency rule fired on edge and live (59 minutes apart): recent, so notified.
+  EXPECT_EQ(fired_.size(), 4u);
+  EXPECT_EQ(too_old_.size(), 1u) << "counted once per alert held back";
+}
+
+TEST_F(StateTaskTest, MaxNotifyAgeZeroSendsHistoryToChannelsToo) {
+  channels_ = {"oncall"};
+  auto store = open("s");
+  auto t = task(*store);
+  ASSERT_TRUE(t->apply(record("old", 0, 1, now_ms() - 39 * 3'600'000LL)));
+  t->flush();
+  ASSERT_TRUE(store->commit_batch().ok());
+  for (auto& e : store->pending_alerts()) EXPECT_EQ(e.channels, channels_);
+  EXPECT_TRUE(too_old_.empty());
 }
 
 TEST_F(StateTaskTest, ADiscardedBatchIsAppliedAgain) {

@@ -9,8 +9,10 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "alert/alert.h"
+#include "core/time.h"
 #include "integration/harness.h"
 
 namespace klaxon::testing {
@@ -32,7 +34,8 @@ TEST(Delivery, ChannelsDownThenBackAcrossAKillEveryAlertArrivesWithoutAStorm) {
   std::string hook_url = "http://127.0.0.1:" + std::to_string(hook_port) + "/hook?key=" + url_key;
   setenv("KLAXON_TEST_HOOK_URL", hook_url.c_str(), 1);
   std::string config = dir.file("klaxon.yaml");
-  std::ofstream(config) << child_config_yaml(kafka, dir, port)
+  // Event times of 2026-11-25: history, notified all the same (max_notify_age off).
+  std::ofstream(config) << child_config_yaml(kafka, dir, port) << "alert:\n  max_notify_age: 0s\n"
                         << "notify:\n  default_channels: [hook, mail]\n"
                         << "  retry_initial: 100ms\n  retry_max: 500ms\n  channels:\n"
                         << "    hook:\n      type: webhook\n      url_env: KLAXON_TEST_HOOK_URL\n"
@@ -122,6 +125,104 @@ TEST(Delivery, ChannelsDownThenBackAcrossAKillEveryAlertArrivesWithoutAStorm) {
     EXPECT_EQ(slurp(log).find(secret), std::string::npos) << secret;
     EXPECT_EQ(metrics.find(secret), std::string::npos) << secret;
   }
+}
+
+// A first deployment: a new group on auto_offset_reset earliest over a topic holding days of
+// logs. Every alert is decided and written to the alerts topic (so dedup state is warm), but
+// only those within alert.max_notify_age (default 1h) of the wall clock reach the channels.
+TEST(Delivery, AFirstDeploymentOverDaysOfHistoryPagesOnlyForTheLastHour) {
+  KafkaCluster kafka;
+  TempDir dir;
+  int port = free_port(), hook_port = free_port();
+  std::string config = dir.file("klaxon.yaml");
+  std::ofstream(config) << child_config_yaml(kafka, dir, port)
+                        << "notify:\n  default_channels: [hook]\n  channels:\n"
+                        << "    hook:\n      type: webhook\n      url: http://127.0.0.1:"
+                        << hook_port << "/hook\n";
+  Process hook({kPython, source_path("tests/tools/http_receiver.py"), "--port",
+                std::to_string(hook_port), "--record", dir.file("hook.jsonl")},
+               dir.file("hook.out"));
+  ASSERT_TRUE(hook.wait_output("ready"));
+  const int64_t now = now_ms();
+  size_t history = 0, live = 0;
+  // 39, 20 and 2 hours ago, then ten minutes ago: each block a fresh window per group.
+  for (int64_t ago : {39 * 3'600'000LL, 20 * 3'600'000LL, 2 * 3'600'000LL, 600'000LL}) {
+    std::set<std::string> bugs;
+    auto traffic = pay_traffic(50 + ago % 97, now - ago, 600, &bugs);
+    // One key, one partition: the history is read in the order it happened (blocks hours
+    // apart over several partitions would be read side by side, beyond the grace period),
+    // 600 events a block: the mock keeps about 5 MiB per partition.
+    for (auto& [key, value] : traffic) key = "pay-app";
+    kafka.produce("pay_log_topic", traffic);
+    (ago > 3'600'000 ? history : live) += 1 + bugs.size();
+  }
+  std::string log = dir.file("klaxon.log");
+  Child klaxon(config, log);
+  ASSERT_EQ(kafka.read("pay_alerts", history + live, std::chrono::seconds(40)).size(),
+            history + live)
+      << slurp(log);
+  ASSERT_TRUE(wait_until([&] { return count_lines(dir.file("hook.jsonl")) >= live; }, 30))
+      << slurp(log);
+  ASSERT_TRUE(wait_until([&] {
+    return scrape_metric(port, "klaxon_alerts_not_notified_total") == double(history) &&
+           scrape_metric(port, "klaxon_alert_outbox_pending") == 0;
+  })) << slurp(log);
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // nothing else arrives
+  EXPECT_EQ(count_lines(dir.file("hook.jsonl")), live) << "only the last hour's alerts paged";
+  EXPECT_NE(slurp(log).find("more than alert.max_notify_age, 1h): written to pay_alerts, not "
+                            "sent to hook"),
+            std::string::npos)
+      << slurp(log);
+  EXPECT_EQ(klaxon.kill(SIGTERM), 0);
+}
+
+// run --from TIME on a group's first start skips what was written to Kafka before TIME (and
+// commits it); once the group has committed offsets, --from changes nothing.
+TEST(Delivery, RunFromATimeSkipsWhatCameBeforeItOnAFirstStartOnly) {
+  KafkaCluster kafka;
+  TempDir dir;
+  int port = free_port();
+  std::string config = dir.file("klaxon.yaml");
+  std::ofstream(config) << child_config_yaml(kafka, dir, port);
+  std::string log = dir.file("klaxon.log");
+  const int64_t now = now_ms();
+  kafka.produce("pay_log_topic", pay_traffic(61, now - 1'800'000, 600));  // before --from
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const int64_t from = now_ms();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::set<std::string> bugs_b, bugs_c;
+  kafka.produce("pay_log_topic", pay_traffic(62, now - 1'200'000, 600, &bugs_b));
+  size_t expected = 1 + bugs_b.size();
+  auto end_offsets_committed = [&] {
+    auto end = kafka.end_offsets("pay_log_topic");
+    return kafka.committed("klaxon", "pay_log_topic") == end;
+  };
+  {
+    Child klaxon(config, log, "run", {"--from", format_timestamp_ms(from)});
+    ASSERT_TRUE(wait_until(end_offsets_committed, 40)) << slurp(log);
+    ASSERT_TRUE(wait_until([&] {
+      return scrape_metric(port, "klaxon_events_skipped_total") == 600;
+    })) << slurp(log);
+    EXPECT_EQ(kafka.read("pay_alerts", expected + 1, std::chrono::seconds(3)).size(), expected)
+        << "only the second block's alerts\n"
+        << slurp(log);
+    EXPECT_EQ(klaxon.kill(SIGTERM), 0);
+  }
+  // A restart of the same group with --from later than everything: it resumes at its
+  // committed offsets and skips nothing.
+  kafka.produce("pay_log_topic", pay_traffic(63, now - 600'000, 600, &bugs_c));
+  expected += 1 + bugs_c.size();
+  Child klaxon(config, log, "run", {"--from", "1m"});
+  ASSERT_TRUE(wait_until(end_offsets_committed, 40)) << slurp(log);
+  EXPECT_EQ(kafka.read("pay_alerts", expected + 1, std::chrono::seconds(3)).size(), expected)
+      << slurp(log);
+  EXPECT_EQ(scrape_metric(port, "klaxon_events_skipped_total"), 0);
+  EXPECT_EQ(klaxon.kill(SIGTERM), 0);
+
+  CliResult bad = run_klaxon(dir, "run --config " + config + " --from yesterday");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("--from: 'yesterday' is not earliest, latest"), std::string::npos)
+      << bad.err;
 }
 
 }  // namespace

@@ -287,12 +287,18 @@ std::string slurp(const std::string& file) {
 }
 
 #ifdef KLAXON_BINARY
-Child::Child(const std::string& config, const std::string& log, const std::string& command) {
+Child::Child(const std::string& config, const std::string& log, const std::string& command,
+             const std::vector<std::string>& extra_args) {
+  std::vector<std::string> argv = {KLAXON_BINARY, command, "--config", config};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   pid_ = ::fork();
   if (pid_ == 0) {
     FILE* f = std::freopen(log.c_str(), "a", stderr);
     (void)f;
-    ::execl(KLAXON_BINARY, KLAXON_BINARY, command.c_str(), "--config", config.c_str(), nullptr);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    ::execv(KLAXON_BINARY, args.data());
     ::_exit(127);
   }
 }
@@ -308,7 +314,8 @@ CliResult run_klaxon(const TempDir& dir, const std::string& args) {
   return r;
 }
 #else
-Child::Child(const std::string&, const std::string&, const std::string&) {
+Child::Child(const std::string&, const std::string&, const std::string&,
+             const std::vector<std::string>&) {
   ADD_FAILURE() << "this test target has no KLAXON_BINARY";
 }
 

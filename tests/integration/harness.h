@@ -131,7 +131,8 @@ CliResult run_klaxon(const TempDir& dir, const std::string& args);
 // to `log`.
 class Child {
  public:
-  Child(const std::string& config, const std::string& log, const std::string& command = "run");
+  Child(const std::string& config, const std::string& log, const std::string& command = "run",
+        const std::vector<std::string>& extra_args = {});
   ~Child();  // SIGKILL when still running
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;

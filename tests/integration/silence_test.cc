@@ -32,7 +32,8 @@ TEST(Silences, AddedWhileRunningHoldBackTheirAlertsUntilExpired) {
   TempDir dir;
   int port = free_port(), hook_port = free_port();
   std::string config = dir.file("klaxon.yaml");
-  std::ofstream(config) << child_config_yaml(kafka, dir, port)
+  // Event times of 2026-11-25: history, notified all the same (max_notify_age off).
+  std::ofstream(config) << child_config_yaml(kafka, dir, port) << "alert:\n  max_notify_age: 0s\n"
                         << "notify:\n  default_channels: [hook]\n  channels:\n"
                         << "    hook:\n      type: webhook\n      url: http://127.0.0.1:"
                         << hook_port << "/hook\n";
