@@ -163,13 +163,16 @@ void get_secret(YamlReader& r, const YAML::Node& n, const std::string& path,
 void parse_notify(YamlReader& r, const YAML::Node& n, NotifyConfig& out) {
   if (!r.check_map(n, "notify",
                    {"channels", "default_channels", "give_up_after", "retry_initial", "retry_max",
-                    "resolve_after"}))
+                    "resolve_after", "resend_interval"}))
     return;
   r.get(n, "default_channels", "notify", out.default_channels);
   r.get(n, "give_up_after", "notify", out.give_up_after);
   r.get(n, "retry_initial", "notify", out.retry_initial);
   r.get(n, "retry_max", "notify", out.retry_max);
   r.get(n, "resolve_after", "notify", out.resolve_after);
+  r.get(n, "resend_interval", "notify", out.resend_interval);
+  if (out.resend_interval.count() < 0)
+    r.problem(n["resend_interval"], "notify.resend_interval", "must not be negative");
   if (out.retry_initial.count() <= 0)
     r.problem(n["retry_initial"], "notify.retry_initial", "must be positive");
   if (out.retry_max < out.retry_initial)

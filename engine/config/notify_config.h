@@ -69,6 +69,9 @@ struct NotifyConfig {
   // Alertmanager: an alert not refreshed resolves this long after it was last sent (at least
   // the rule's realert window).
   milliseconds resolve_after{std::chrono::minutes(5)};
+  // Alertmanager: alerts are posted again this often until they resolve, so an Alertmanager
+  // that restarted (it keeps alerts in memory) has them back; 0 never re-sends.
+  milliseconds resend_interval{std::chrono::minutes(1)};
   std::vector<ChannelConfig> channels;
 };
 

@@ -37,6 +37,12 @@ class Channel {
   virtual SendResult send(const std::vector<const Alert*>& alerts) = 0;
   virtual SendResult send_digest(const Digest& digest) = 0;
   virtual size_t max_batch() const { return 1; }
+  // A receiver that keeps alerts only in memory (Alertmanager) loses them when it restarts;
+  // such a channel posts again what is still firing, as Prometheus re-sends its alerts. The
+  // worker calls refresh() every refresh_interval() (0: never) while it is not backing off
+  // a failure; a refresh that fails is not retried, the next one is.
+  virtual std::chrono::milliseconds refresh_interval() const { return {}; }
+  virtual SendResult refresh(int64_t /*now_ms*/) { return {}; }
 };
 
 // "37 alerts from 5 rules in the last 10 min" and one line per rule: the digest's words,

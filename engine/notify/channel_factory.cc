@@ -143,7 +143,7 @@ std::vector<ChannelSetup> build_channels(const NotifyConfig& config) {
         if (c.type == "alertmanager")
           setup.channel = std::make_unique<AlertmanagerChannel>(
               std::move(target), templates["summary"], templates["description"],
-              config.resolve_after, static_cast<size_t>(c.max_batch));
+              config.resolve_after, static_cast<size_t>(c.max_batch), config.resend_interval);
         else if (c.type == "wechat")
           setup.channel = std::make_unique<WeChatChannel>(std::move(target), templates["markdown"]);
         else if (c.type == "slack")

@@ -130,9 +130,19 @@ class Dispatcher::Worker {
 
   void loop() {
     std::unique_lock<std::mutex> lock(mutex_);
+    const auto refresh_every = channel_->refresh_interval();
+    auto next_refresh = Clock::now() + refresh_every;
     while (!stop_) {
+      if (refresh_every.count() > 0 && Clock::now() >= next_refresh) {
+        if (Clock::now() >= retry_at_) refresh(lock);
+        next_refresh = Clock::now() + refresh_every;
+        continue;
+      }
       if (queue_.empty()) {
-        wake_.wait(lock);
+        if (refresh_every.count() > 0)
+          wake_.wait_until(lock, next_refresh);
+        else
+          wake_.wait(lock);
         continue;
       }
       auto now = Clock::now();
@@ -170,6 +180,19 @@ class Dispatcher::Worker {
       dropped_while_sending_.clear();
       metrics_.queued.Set(static_cast<double>(queue_.size()));
     }
+  }
+
+  void refresh(std::unique_lock<std::mutex>& lock) {
+    lock.unlock();
+    SendResult result;
+    try {
+      result = channel_->refresh(wall_ms());
+    } catch (const std::exception& e) {
+      result = {SendResult::retry, e.what()};
+    }
+    lock.lock();
+    if (result.outcome != SendResult::accepted)
+      spdlog::warn("channel {}: re-sending its firing alerts failed: {}", name(), result.error);
   }
 
   SendResult send(const std::vector<Queued>& batch, bool digest) {

@@ -89,12 +89,14 @@ SendResult post_json(HttpClient& client, const HttpTarget& target, const std::st
 
 AlertmanagerChannel::AlertmanagerChannel(HttpTarget target, MessageTemplate summary,
                                          MessageTemplate description,
-                                         std::chrono::milliseconds resolve_after, size_t max_batch)
+                                         std::chrono::milliseconds resolve_after, size_t max_batch,
+                                         std::chrono::milliseconds resend_interval)
     : target_(std::move(target)),
       summary_(std::move(summary)),
       description_(std::move(description)),
       resolve_after_(resolve_after),
       max_batch_(max_batch),
+      resend_interval_(resend_interval),
       client_(target_.tls) {
   // The API's path; a url given as the Alertmanager's base gets it appended.
   if (target_.url.find("/api/v2/alerts") == std::string::npos) {
@@ -103,10 +105,26 @@ AlertmanagerChannel::AlertmanagerChannel(HttpTarget target, MessageTemplate summ
   }
 }
 
+int64_t AlertmanagerChannel::ends_at(const Alert& alert, int64_t now_ms) const {
+  // Alertmanager resolves an alert at endsAt unless it is posted again before: klaxon
+  // re-posts a group each time it alerts, so a quiet group resolves one window later.
+  return now_ms + std::max<int64_t>(resolve_after_.count(), alert.window.count());
+}
+
 std::string AlertmanagerChannel::body(const std::vector<const Alert*>& alerts,
                                       int64_t now_ms) const {
+  std::vector<Firing> firing;
+  firing.reserve(alerts.size());
+  for (const Alert* a : alerts) firing.push_back(Firing{*a, ends_at(*a, now_ms)});
+  std::vector<const Firing*> pointers;
+  for (const auto& f : firing) pointers.push_back(&f);
+  return body(pointers);
+}
+
+std::string AlertmanagerChannel::body(const std::vector<const Firing*>& firing) const {
   std::string out = "[";
-  for (const Alert* a : alerts) {
+  for (const Firing* f : firing) {
+    const Alert* a = &f->alert;
     if (out.size() > 1) out += ",";
     TemplateVars vars = alert_vars(*a);
     JsonWriter w(out);
@@ -119,12 +137,9 @@ std::string AlertmanagerChannel::body(const std::vector<const Alert*>& alerts,
     if (!a->request_ids.empty()) w.field("request_ids", vars["request_ids"]);
     w.field("alert_id", a->id);
     w.end_object();
-    // Alertmanager resolves an alert at endsAt unless it is posted again before: klaxon
-    // re-posts a group each time it alerts, so a quiet group resolves one window later.
-    int64_t keep = std::max<int64_t>(resolve_after_.count(), a->window.count());
     w.field("startsAt",
             format_timestamp_ms(a->first_seen_ms ? a->first_seen_ms : a->event_time_ms));
-    w.field("endsAt", format_timestamp_ms(now_ms + keep));
+    w.field("endsAt", format_timestamp_ms(f->ends_at_ms));
     w.field("generatorURL", a->kibana_url);
     w.end_object();
   }
@@ -133,7 +148,32 @@ std::string AlertmanagerChannel::body(const std::vector<const Alert*>& alerts,
 }
 
 SendResult AlertmanagerChannel::send(const std::vector<const Alert*>& alerts) {
-  return post_json(client_, target_, body(alerts, wall_ms()));
+  int64_t now = wall_ms();
+  std::vector<Firing> firing;
+  firing.reserve(alerts.size());
+  for (const Alert* a : alerts) firing.push_back(Firing{*a, ends_at(*a, now)});
+  std::vector<const Firing*> pointers;
+  for (const auto& f : firing) pointers.push_back(&f);
+  SendResult result = post_json(client_, target_, body(pointers));
+  if (result.outcome == SendResult::accepted && resend_interval_.count() > 0)
+    for (auto& f : firing) firing_[alert_labels(f.alert)] = std::move(f);
+  return result;
+}
+
+SendResult AlertmanagerChannel::refresh(int64_t now_ms) {
+  std::erase_if(firing_, [&](const auto& entry) { return entry.second.ends_at_ms <= now_ms; });
+  std::vector<const Firing*> batch;
+  SendResult result;
+  for (auto it = firing_.begin(); it != firing_.end();) {
+    batch.push_back(&it->second);
+    ++it;
+    if (batch.size() == max_batch_ || it == firing_.end()) {
+      result = post_json(client_, target_, body(batch));
+      if (result.outcome != SendResult::accepted) return result;
+      batch.clear();
+    }
+  }
+  return result;
 }
 
 SendResult AlertmanagerChannel::send_digest(const Digest& digest) {

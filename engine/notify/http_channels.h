@@ -36,20 +36,38 @@ SendResult post_json(HttpClient& client, const HttpTarget& target, const std::st
 class AlertmanagerChannel : public Channel {
  public:
   AlertmanagerChannel(HttpTarget target, MessageTemplate summary, MessageTemplate description,
-                      std::chrono::milliseconds resolve_after, size_t max_batch);
+                      std::chrono::milliseconds resolve_after, size_t max_batch,
+                      std::chrono::milliseconds resend_interval = std::chrono::minutes(1));
   const std::string& name() const override { return target_.name; }
   SendResult send(const std::vector<const Alert*>& alerts) override;
   SendResult send_digest(const Digest& digest) override;
   size_t max_batch() const override { return max_batch_; }
+  // Alertmanager keeps alerts in memory only: every alert sent is posted again each
+  // resend_interval, with the endsAt it was sent with, until then. One that is still firing
+  // is back within an interval after Alertmanager restarts, and a quiet group still resolves
+  // when it would have. Entries are this process's: a restarted pod re-sends what it sends.
+  std::chrono::milliseconds refresh_interval() const override { return resend_interval_; }
+  SendResult refresh(int64_t now_ms) override;
+  size_t firing() const { return firing_.size(); }
   // The request body for `alerts`, posted at `now_ms` (exposed for tests).
   std::string body(const std::vector<const Alert*>& alerts, int64_t now_ms) const;
 
  private:
+  struct Firing {
+    Alert alert;
+    int64_t ends_at_ms = 0;
+  };
+  std::string body(const std::vector<const Firing*>& firing) const;
+  int64_t ends_at(const Alert& alert, int64_t now_ms) const;
+
   HttpTarget target_;
   MessageTemplate summary_, description_;
   std::chrono::milliseconds resolve_after_;
   size_t max_batch_;
+  std::chrono::milliseconds resend_interval_;
   HttpClient client_;
+  // By Alertmanager's identity of an alert (its labels): the newest sent, until it resolves.
+  std::map<std::map<std::string, std::string>, Firing> firing_;
 };
 
 class WeChatChannel : public Channel {

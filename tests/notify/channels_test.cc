@@ -4,13 +4,17 @@
 
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <ctime>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <thread>
 
 #include "config/config.h"
 #include "core/error.h"
+#include "core/time.h"
 #include "integration/harness.h"
 #include "notify/channel_factory.h"
 #include "notify/http_channels.h"
@@ -264,6 +268,64 @@ TEST(AlertmanagerChannel, TheAlertShowsUpAndASilenceThereSuppressesIt) {
     return testing::http_get(port, "/api/v2/alerts", body) == 200 &&
            body.find("\"state\":\"suppressed\"") != std::string::npos;
   })) << body;
+}
+
+// Alertmanager keeps alerts in memory: restarted, it has none. The channel posts what it
+// sent again on its interval (with the endsAt it was sent with), so a firing alert is back;
+// past that endsAt it is forgotten and resolves as it would have.
+TEST(AlertmanagerChannel, AFiringAlertIsBackAfterAlertmanagerRestartsAndResolvesWhenDue) {
+  TempDir dir;
+  int port = free_port();
+  std::ofstream(dir.file("am.yml")) << "route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n";
+  auto start = [&](const std::string& data) {
+    auto am = std::make_unique<Process>(
+        std::vector<std::string>{
+            "/usr/bin/prometheus-alertmanager", "--config.file=" + dir.file("am.yml"),
+            "--storage.path=" + dir.file(data),
+            "--web.listen-address=127.0.0.1:" + std::to_string(port), "--cluster.listen-address="},
+        dir.file(data + ".out"));
+    std::string body;
+    EXPECT_TRUE(testing::wait_until([&] {
+      return testing::http_get(port, "/-/ready", body) == 200;
+    })) << slurp(dir.file(data + ".out"));
+    return am;
+  };
+  auto has_alert = [&] {
+    std::string body;
+    return testing::http_get(port, "/api/v2/alerts", body) == 200 &&
+           body.find("\"alert_id\":\"7f3a9c0d11e2b4a5\"") != std::string::npos;
+  };
+  auto am = start("data1");
+  auto channels = channels_from(
+      "notify:\n  resend_interval: 30s\n  channels:\n    am:\n      type: alertmanager\n"
+      "      url: http://127.0.0.1:" +
+      std::to_string(port) + "\n");
+  Channel& channel = *channels[0].channel;
+  EXPECT_EQ(channel.refresh_interval(), std::chrono::seconds(30));
+  Alert a = stack_alert();
+  ASSERT_EQ(channel.send({&a}).outcome, SendResult::accepted);
+  ASSERT_TRUE(testing::wait_until(has_alert));
+
+  am->kill(SIGKILL);
+  am = start("data2");
+  std::string body;
+  ASSERT_EQ(testing::http_get(port, "/api/v2/alerts", body), 200);
+  EXPECT_EQ(body, "[]\n") << "Alertmanager forgot it";
+  ASSERT_EQ(channel.refresh(now_ms()).outcome, SendResult::accepted);
+  EXPECT_TRUE(testing::wait_until(has_alert)) << "back after one refresh";
+  ASSERT_EQ(testing::http_get(port, "/api/v2/alerts", body), 200);
+  EXPECT_NE(body.find("\"state\":\"active\""), std::string::npos) << body;
+
+  // Past its endsAt (resolve_after, 5 minutes) it is no longer re-sent.
+  auto& am_channel = dynamic_cast<AlertmanagerChannel&>(channel);
+  EXPECT_EQ(am_channel.firing(), 1u);
+  am->kill(SIGKILL);
+  am = start("data3");
+  ASSERT_EQ(channel.refresh(now_ms() + 6 * 60'000).outcome, SendResult::accepted);
+  EXPECT_EQ(am_channel.firing(), 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(testing::http_get(port, "/api/v2/alerts", body), 200);
+  EXPECT_EQ(body, "[]\n");
 }
 
 TEST(Secrets, AMissingSecretIsNamedButNeverShown) {

@@ -23,11 +23,19 @@ class ScriptedChannel : public Channel {
     std::vector<std::vector<std::string>> sends;  // alert ids per send
     std::vector<size_t> digests;                  // sizes of digests sent
     std::deque<SendResult> script;                // results to give, then accepted
+    int refreshes = 0;
   };
   ScriptedChannel(std::string name, Log& log, size_t batch = 1)
       : name_(std::move(name)), log_(log), batch_(batch) {}
   const std::string& name() const override { return name_; }
   size_t max_batch() const override { return batch_; }
+  std::chrono::milliseconds refresh_interval() const override { return refresh_every; }
+  SendResult refresh(int64_t) override {
+    std::lock_guard<std::mutex> lock(log_.mutex);
+    ++log_.refreshes;
+    return {};
+  }
+  std::chrono::milliseconds refresh_every{0};
   SendResult send(const std::vector<const Alert*>& alerts) override {
     std::lock_guard<std::mutex> lock(log_.mutex);
     std::vector<std::string> ids;
@@ -194,6 +202,33 @@ TEST_F(Fixture, JobsOfAPartitionThatMovedAwayAreDropped) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].alert_id, "p1");
   EXPECT_EQ(d->queued(), 0u);
+}
+
+// A channel whose receiver forgets (Alertmanager) is asked to re-send on its interval, idle
+// too.
+TEST_F(Fixture, ARefreshingChannelIsRefreshedOnItsIntervalWhileIdle) {
+  auto channel = std::make_unique<ScriptedChannel>("c", log);
+  channel->refresh_every = 20ms;
+  std::vector<ChannelSetup> setups;
+  setups.push_back(ChannelSetup{std::move(channel), {}});
+  {
+    Dispatcher d(DispatcherOptions{1h, 10ms, 40ms}, std::move(setups), probe);
+    std::this_thread::sleep_for(300ms);
+  }
+  std::lock_guard<std::mutex> lock(log.mutex);
+  EXPECT_GE(log.refreshes, 5) << "every 20 ms for 300 ms, idle";
+  EXPECT_LE(log.refreshes, 16);
+}
+
+TEST_F(Fixture, ANonRefreshingChannelIsNeverRefreshed) {
+  {
+    auto d = make();
+    d->submit(job("a"));
+    ASSERT_EQ(wait_outcomes(*d, 1).size(), 1u);
+    std::this_thread::sleep_for(100ms);
+  }
+  std::lock_guard<std::mutex> lock(log.mutex);
+  EXPECT_EQ(log.refreshes, 0);
 }
 
 }  // namespace
