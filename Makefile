@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc)
 DEMO_ARGS ?=
 export JOBS
 
-.PHONY: all deps deps-test build klaxon demo test test-sanitize fresh-debian-check bench format clean
+.PHONY: all deps deps-test build klaxon demo test test-sanitize chaos fresh-debian-check bench format clean
 
 all: build
 
@@ -40,6 +40,18 @@ test-sanitize: deps-test
 	  "about 5 minutes on 2 cores" -DCMAKE_BUILD_TYPE=Debug -DKLAXON_SANITIZE=ON -- all
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# The verification campaign, longer than the run inside `make test`: SEEDS scenarios of
+# BLOCKS blocks each (tests/chaos/chaos_test.cc); their figures go to tests/chaos/RESULTS.md.
+SEEDS ?= 10
+BLOCKS ?= 10
+chaos: build
+	rm -f $(BUILD)/chaos-results.jsonl
+	KLAXON_CHAOS_SEEDS=$(SEEDS) KLAXON_CHAOS_BLOCKS=$(BLOCKS) \
+	  KLAXON_CHAOS_RESULTS=$(CURDIR)/$(BUILD)/chaos-results.jsonl \
+	  $(BUILD)/tests/chaos/chaos_test; status=$$?; \
+	  /usr/bin/python3 tests/chaos/summarize.py $(BUILD)/chaos-results.jsonl > tests/chaos/RESULTS.md; \
+	  cat tests/chaos/RESULTS.md; exit $$status
 
 # Both README commands on a bare Debian 12 root (needs root; CI runs it).
 fresh-debian-check:

@@ -593,8 +593,7 @@ std::vector<OutboxEntry> for_topic(std::vector<OutboxEntry> pending) {
 }  // namespace
 
 void Pipeline::resend_pending() {
-  for (int32_t p : partitions_->owned())
-    publisher_.resend(p, for_topic(partitions_->task(p)->store().pending_alerts()));
+  for (int32_t p : partitions_->owned()) publisher_.resend(p, partitions_->awaiting_topic(p));
 }
 
 void Pipeline::submit_channels(int32_t partition, const OutboxEntry& entry) {

@@ -88,6 +88,19 @@ void StatePartitions::use_rules(const RulesByStateId* rules, const RulesByStateI
   for (auto& [p, part] : partitions_) part.task->use_rules(rules, retired);
 }
 
+std::vector<OutboxEntry> StatePartitions::awaiting_topic(int32_t p) const {
+  auto it = partitions_.find(p);
+  if (it == partitions_.end()) return {};
+  std::vector<OutboxEntry> pending = it->second.store->pending_alerts();
+  std::erase_if(pending, [&](const OutboxEntry& e) {
+    if (!e.to_topic) return true;
+    for (const auto& [id, target] : it->second.delivered)
+      if (id == e.alert_id && target == kAlertsTopicTarget) return true;
+    return false;
+  });
+  return pending;
+}
+
 void StatePartitions::delivered(int32_t p, const std::string& alert_id, const std::string& target) {
   if (auto it = partitions_.find(p); it != partitions_.end())
     it->second.delivered.emplace_back(alert_id, target);

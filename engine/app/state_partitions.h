@@ -61,6 +61,10 @@ class StatePartitions {
   // a channel's name, also when it was dead-lettered for that channel): with the next
   // commit the outbox forgets that target, and the alert once no target is left.
   void delivered(int32_t p, const std::string& alert_id, const std::string& target);
+  // Outbox entries of partition `p` still due on the alerts topic: committed as pending and
+  // not acknowledged since (an acknowledgement is staged until the next commit, and
+  // sending such an entry again would put it on the topic twice).
+  std::vector<OutboxEntry> awaiting_topic(int32_t p) const;
   bool has_deliveries() const;
   // Steps 1-3 above. Returns the alerts that entered the outboxes, by partition. Throws
   // std::runtime_error when a changelog or a store cannot be written: nothing of the

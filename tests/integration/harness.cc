@@ -329,6 +329,14 @@ Child::~Child() {
   if (pid_ > 0) kill(SIGKILL);
 }
 
+std::optional<int> Child::exited() {
+  if (pid_ <= 0) return std::nullopt;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
 int Child::kill(int sig) {
   ::kill(pid_, sig);
   int status = 0;

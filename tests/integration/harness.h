@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -139,6 +140,8 @@ class Child {
   // Sends the signal and returns the exit status (or -signal).
   int kill(int sig);
   bool running() const { return pid_ > 0; }
+  // Whether it ended by itself (not waited for by kill()): its status (or -signal), once.
+  std::optional<int> exited();
 
  private:
   int pid_ = -1;

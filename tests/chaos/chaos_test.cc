@@ -1,0 +1,403 @@
+// The project's own verification campaign: randomized scenarios of `klaxon run` pods on
+// librdkafka's mock cluster, with ground truth from the generator and faults from the mock's
+// API, checked by a verifier that knows nothing of the engine's rules code.
+//
+// A scenario is a number of blocks of pay traffic, two hours apart in event time (so each
+// block is a fresh window for every group), starting live, hours or days behind the wall
+// clock; some blocks carry empty, malformed, binary, deeply nested, mistyped or oversized
+// records (a line not starting with '{' is a plain log line, not a bad record). While a
+// block is processed one fault is injected: a SIGKILL (sometimes again during the restart),
+// a broker down and up, partition leaders moved, retriable request errors on Produce, Fetch,
+// OffsetCommit, JoinGroup, SyncGroup or Heartbeat, round-trip delays, scaling out to three
+// pods (one on an empty disk, restoring from the changelog) or back in. Each block is
+// finished before the next is written, so event time only moves forward.
+//
+// The verifier expects, per block, one pay-error-log alert and one pay-exception-stack alert
+// per distinct bug in it, and checks: none missing, no (rule, group, block) alerted twice, no
+// alert id twice on the alerts topic, every input offset committed, every bad record
+// dead-lettered (distinct dead-letter keys), no pod exiting by itself.
+//
+// KLAXON_CHAOS_SEEDS (runs, default 1), KLAXON_CHAOS_BLOCKS (default 6), KLAXON_CHAOS_SEED
+// (the first seed; random by default) and KLAXON_CHAOS_RESULTS (a file to append each run's
+// figures to, as a JSON line). `make chaos SEEDS=N` runs N and writes tests/chaos/RESULTS.md.
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "alert/alert.h"
+#include "config/internal_topics.h"
+#include "core/time.h"
+#include "integration/harness.h"
+
+namespace klaxon::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr int64_t kBlockSpacingMs = 2 * 3'600'000LL;
+constexpr int kBlockEvents = 400;
+constexpr int kPods = 3;
+
+struct Figures {
+  uint64_t seed = 0;
+  std::string lag;
+  int blocks = 0, kills = 0, faults = 0, scalings = 0, bad_records = 0, crashes = 0;
+  size_t expected = 0, alerts = 0, duplicates = 0, lost = 0, twice = 0, dead_letters = 0;
+  bool committed = false;
+  double seconds = 0;
+
+  std::string json() const {
+    return "{\"seed\":" + std::to_string(seed) + ",\"lag\":\"" + lag +
+           "\",\"blocks\":" + std::to_string(blocks) + ",\"kills\":" + std::to_string(kills) +
+           ",\"faults\":" + std::to_string(faults) + ",\"scalings\":" + std::to_string(scalings) +
+           ",\"bad_records\":" + std::to_string(bad_records) +
+           ",\"crashes\":" + std::to_string(crashes) + ",\"expected\":" + std::to_string(expected) +
+           ",\"alerts\":" + std::to_string(alerts) +
+           ",\"duplicates\":" + std::to_string(duplicates) + ",\"lost\":" + std::to_string(lost) +
+           ",\"twice\":" + std::to_string(twice) +
+           ",\"dead_letters\":" + std::to_string(dead_letters) +
+           ",\"committed\":" + (committed ? "true" : "false") +
+           ",\"seconds\":" + std::to_string(static_cast<int>(seconds)) + "}";
+  }
+};
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::atoi(v) : fallback;
+}
+
+class Scenario {
+ public:
+  Scenario(uint64_t seed, int blocks) : random_(seed) {
+    figures_.seed = seed;
+    figures_.blocks = blocks;
+    for (int i = 0; i < kPods; ++i) {
+      pods_[i].config = dir_.file("pod" + std::to_string(i) + ".yaml");
+      pods_[i].log = dir_.file("pod" + std::to_string(i) + ".log");
+      pods_[i].state = dir_.file("state" + std::to_string(i));
+      pods_[i].port = free_port();
+      std::ofstream(pods_[i].config)
+          << "kafka:\n  bootstrap_servers: " << kafka_.bootstrap()
+          << "\n  commit_interval: 500ms\n  poll_timeout: 50ms\n  session_timeout: 3s\n"
+          << "  properties:\n    heartbeat.interval.ms: 500\n"
+          << "rules:\n  path: " << source_path("rules/pay.yaml") << "\n  reload: false\n"
+          << "state:\n  dir: " << pods_[i].state << "\n"
+          << "metrics:\n  listen: 127.0.0.1:" << pods_[i].port << "\n"
+          << "alert:\n  log_alerts: false\n";
+    }
+  }
+
+  Figures run() {
+    auto started = std::chrono::steady_clock::now();
+    // Where the first block's event time lies: live (the last block is now), hours or days
+    // behind the wall clock.
+    int lag = static_cast<int>(random_() % 3);
+    figures_.lag = lag == 0 ? "live" : lag == 1 ? "hours" : "days";
+    int64_t behind = lag == 0   ? 0
+                     : lag == 1 ? 3'600'000LL * (3 + static_cast<int64_t>(random_() % 10))
+                                : 86'400'000LL * (2 + static_cast<int64_t>(random_() % 4));
+    start_ms_ = now_ms() - behind - figures_.blocks * kBlockSpacingMs;
+    start(0);
+    for (int block = 0; block < figures_.blocks && !::testing::Test::HasFatalFailure(); ++block) {
+      produce_block(block);
+      inject_fault();
+      if (!wait_block_done(block)) {
+        ADD_FAILURE() << "block " << block << " not done in time" << logs();
+        break;
+      }
+      heal();
+    }
+    finish();
+    verify();
+    figures_.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return figures_;
+  }
+
+ private:
+  struct Pod {
+    std::string config, log, state;
+    int port = 0;
+    std::unique_ptr<Child> child;
+  };
+
+  void start(int i) { pods_[i].child = std::make_unique<Child>(pods_[i].config, pods_[i].log); }
+  bool running(int i) const { return pods_[i].child && pods_[i].child->running(); }
+  int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(random_); }
+  void sleep_ms(int ms) { std::this_thread::sleep_for(milliseconds(ms)); }
+
+  // A pod that ended by itself is a crash: counted, and started again.
+  void reap() {
+    for (int i = 0; i < kPods; ++i) {
+      if (!pods_[i].child) continue;
+      if (std::optional<int> status = pods_[i].child->exited()) {
+        ++figures_.crashes;
+        ADD_FAILURE() << "pod " << i << " exited by itself with " << *status << "\n"
+                      << slurp(pods_[i].log);
+        start(i);
+      }
+    }
+  }
+
+  void produce_block(int block) {
+    std::set<std::string> bugs;
+    auto traffic = pay_traffic(figures_.seed * 1000 + static_cast<uint64_t>(block),
+                               start_ms_ + block * kBlockSpacingMs, kBlockEvents, &bugs);
+    expected_[block] = 1 + bugs.size();
+    figures_.expected += 1 + bugs.size();
+    if (uniform(0, 9) < 4) {
+      for (int n = uniform(1, 3); n > 0; --n) {
+        std::string bad = bad_record();
+        size_t at = static_cast<size_t>(uniform(0, static_cast<int>(traffic.size())));
+        traffic.insert(traffic.begin() + static_cast<std::ptrdiff_t>(at),
+                       {"bad-" + std::to_string(random_()), bad});
+        ++figures_.bad_records;
+      }
+    }
+    kafka_.produce("pay_log_topic", traffic, {{"message.max.bytes", "4000000"}});
+  }
+
+  std::string bad_record() {
+    static const char* kKinds[] = {"empty",  "truncated", "binary",
+                                   "nested", "bad_field", "oversized"};
+    int kind = uniform(0, oversized_sent_ ? 4 : 5);
+    bad_kinds_.push_back(kKinds[kind]);
+    switch (kind) {
+      case 0:
+        return "";
+      case 1:
+        return "{\"message\": \"ERROR cut short";
+      case 2: {
+        std::string s(300, '\0');
+        for (char& c : s) c = static_cast<char>(random_());
+        return s;
+      }
+      case 3:  // deeper than the decoder's limit
+        return R"({"message":"ERROR deep","n":)" + std::string(5000, '[') + std::string(5000, ']') +
+               "}";
+      case 4:
+        return R"({"message": 42})";  // a standard field of the wrong type
+      default:
+        // Above decode.max_event_bytes (1 MiB); one a run: the mock keeps ~5 MiB a partition.
+        oversized_sent_ = true;
+        return R"({"message":"ERROR )" + std::string(1'100'000, 'x') + R"("})";
+    }
+  }
+
+  void inject_fault() {
+    rd_kafka_mock_cluster_t* mock = kafka_.mock().handle();
+    int kind = uniform(0, 7);
+    switch (kind) {
+      case 0:
+        return;  // a quiet block
+      case 1: {  // SIGKILL at a random moment, sometimes again while it restarts
+        sleep_ms(uniform(0, 2500));
+        std::vector<int> up;
+        for (int i = 0; i < kPods; ++i)
+          if (running(i)) up.push_back(i);
+        if (up.empty()) return;
+        int i = up[static_cast<size_t>(uniform(0, static_cast<int>(up.size()) - 1))];
+        pods_[i].child->kill(SIGKILL);
+        ++figures_.kills;
+        start(i);
+        if (uniform(0, 3) == 0) {
+          sleep_ms(uniform(50, 800));
+          pods_[i].child->kill(SIGKILL);
+          ++figures_.kills;
+          start(i);
+        }
+        return;
+      }
+      case 2: {  // a broker down for a while
+        int32_t broker = uniform(1, 3);
+        sleep_ms(uniform(0, 1000));
+        rd_kafka_mock_broker_set_down(mock, broker);
+        sleep_ms(uniform(500, 3000));
+        rd_kafka_mock_broker_set_up(mock, broker);
+        break;
+      }
+      case 3:  // leaders move
+        for (const std::string& topic : {std::string("pay_log_topic"), repartition_topic("klaxon"),
+                                         changelog_topic("klaxon"), std::string("pay_alerts")})
+          for (int32_t p = 0; p < 3; ++p)
+            rd_kafka_mock_partition_set_leader(mock, topic.c_str(), p, uniform(1, 3));
+        break;
+      case 4: {  // retriable request errors
+        static const std::pair<int16_t, rd_kafka_resp_err_t> kErrors[] = {
+            {0, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION},      // Produce
+            {0, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT},             // Produce
+            {1, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION},      // Fetch
+            {8, RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS},  // OffsetCommit
+            {11, RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE},    // JoinGroup
+            {14, RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS},        // SyncGroup
+            {12, RD_KAFKA_RESP_ERR_NOT_COORDINATOR},              // Heartbeat
+        };
+        auto [api, error] = kErrors[uniform(0, 6)];
+        int count = uniform(1, 8);
+        std::vector<rd_kafka_resp_err_t> errors(static_cast<size_t>(count), error);
+        rd_kafka_mock_push_request_errors_array(mock, api, static_cast<size_t>(count),
+                                                errors.data());
+        break;
+      }
+      case 5:  // slow brokers
+        for (int32_t b = 1; b <= 3; ++b) rd_kafka_mock_broker_set_rtt(mock, b, uniform(50, 250));
+        slow_ = true;
+        break;
+      case 6:  // scale out; pod 2 starts on an empty disk and restores from the changelog
+        if (running(1)) return;
+        std::filesystem::remove_all(pods_[2].state);
+        start(1);
+        start(2);
+        ++figures_.scalings;
+        break;
+      default:  // scale in: one pod leaves cleanly, the other is killed
+        if (!running(1)) return;
+        sleep_ms(uniform(0, 1500));
+        EXPECT_EQ(pods_[1].child->kill(SIGTERM), 0) << slurp(pods_[1].log);
+        pods_[2].child->kill(SIGKILL);
+        ++figures_.kills;
+        ++figures_.scalings;
+        return;
+    }
+    ++figures_.faults;
+  }
+
+  void heal() {
+    if (!slow_) return;
+    for (int32_t b = 1; b <= 3; ++b) rd_kafka_mock_broker_set_rtt(kafka_.mock().handle(), b, 0);
+    slow_ = false;
+  }
+
+  bool all_committed(const std::string& topic) {
+    auto end = kafka_.end_offsets(topic);
+    auto committed = kafka_.committed("klaxon", topic);
+    for (auto [p, hi] : end)
+      if (committed[p] != hi) return false;
+    return true;
+  }
+
+  bool wait_block_done(int block) {
+    size_t expected = 0;
+    for (int b = 0; b <= block; ++b) expected += expected_[b];
+    for (int i = 0; i < 1200; ++i) {  // two minutes
+      reap();
+      if (all_committed("pay_log_topic") && kafka_.read_all("pay_alerts").size() >= expected)
+        return true;
+      sleep_ms(100);
+    }
+    return false;
+  }
+
+  void finish() {
+    heal();
+    for (int i = 1; i < kPods; ++i)
+      if (running(i)) pods_[i].child->kill(SIGTERM);
+    reap();
+    if (!running(0)) start(0);
+    figures_.committed = wait_until(
+        [&] {
+          return all_committed("pay_log_topic") && all_committed(repartition_topic("klaxon"));
+        },
+        120);
+    // Started, with its signal handling in place, before it is asked to stop.
+    wait_until([&] { return scrape_metric(pods_[0].port, "klaxon_events_consumed_total") >= 0; });
+    EXPECT_EQ(pods_[0].child->kill(SIGTERM), 0) << slurp(pods_[0].log);
+  }
+
+  void verify() {
+    std::map<std::string, int> per_id;
+    std::map<int, std::map<std::string, int>> per_block;  // block -> rule/group -> alerts
+    auto alerts = kafka_.read_all("pay_alerts");
+    figures_.alerts = alerts.size();
+    for (const auto& r : alerts) {
+      Alert a;
+      if (!from_json(r.value, a)) {
+        ADD_FAILURE() << "unreadable alert: " << r.value.substr(0, 200);
+        continue;
+      }
+      ++per_id[a.id];
+      int block = static_cast<int>((a.window_start_ms - start_ms_) / kBlockSpacingMs);
+      ++per_block[block][a.rule + "/" + a.group_key];
+    }
+    for (const auto& [id, n] : per_id) {
+      figures_.duplicates += static_cast<size_t>(n - 1);
+      if (n > 1) ADD_FAILURE() << "alert " << id << " on the topic " << n << " times";
+    }
+    for (const auto& [block, expected] : expected_) {
+      const auto& groups = per_block[block];
+      for (const auto& [group, n] : groups) {
+        figures_.twice += n > 1 ? 1 : 0;
+        if (n > 1)
+          ADD_FAILURE() << "block " << block << ": " << group << " alerted " << n << " times";
+      }
+      if (groups.size() < expected) figures_.lost += expected - groups.size();
+      if (groups.size() > expected)
+        ADD_FAILURE() << "block " << block << ": " << groups.size() << " groups alerted, "
+                      << expected << " incidents in it";
+    }
+    std::map<std::string, std::string> dead;  // key -> reason
+    for (const auto& r : kafka_.read_all("pay_log_dead_letter"))
+      if (r.key.rfind("pay_log_topic/", 0) == 0)
+        dead[r.key] = r.headers.count("klaxon.reason") ? r.headers.at("klaxon.reason") : "?";
+    figures_.dead_letters = dead.size();
+    if (dead.size() != static_cast<size_t>(figures_.bad_records)) {
+      std::string got, sent;
+      for (const auto& [key, reason] : dead) got += " " + key + ":" + reason;
+      for (const auto& kind : bad_kinds_) sent += " " + kind;
+      ADD_FAILURE() << "dead letters:" << got << "\nbad records sent:" << sent;
+    }
+
+    EXPECT_EQ(figures_.lost, 0u) << "incidents never alerted" << logs();
+    EXPECT_EQ(figures_.twice, 0u) << "incidents alerted twice" << logs();
+    EXPECT_EQ(figures_.duplicates, 0u) << "alert ids on the topic twice" << logs();
+    EXPECT_EQ(figures_.dead_letters, static_cast<size_t>(figures_.bad_records));
+    EXPECT_TRUE(figures_.committed) << "every input and repartition offset committed";
+    EXPECT_EQ(figures_.crashes, 0);
+  }
+
+  std::string logs() const {
+    std::string out;
+    for (const Pod& p : pods_) out += "\n--- " + p.log + "\n" + slurp(p.log);
+    return out;
+  }
+
+  std::mt19937_64 random_;
+  KafkaCluster kafka_;
+  TempDir dir_;
+  Pod pods_[kPods];
+  Figures figures_;
+  int64_t start_ms_ = 0;
+  std::map<int, size_t> expected_;  // block -> incidents
+  bool oversized_sent_ = false;
+  std::vector<std::string> bad_kinds_;
+  bool slow_ = false;
+};
+
+TEST(Chaos, RandomizedScenariosLoseNothingAndAlertNothingTwice) {
+  int runs = env_int("KLAXON_CHAOS_SEEDS", 1);
+  int blocks = env_int("KLAXON_CHAOS_BLOCKS", 6);
+  uint64_t first = std::getenv("KLAXON_CHAOS_SEED") ? std::stoull(std::getenv("KLAXON_CHAOS_SEED"))
+                                                    : std::random_device{}();
+  const char* results = std::getenv("KLAXON_CHAOS_RESULTS");
+  for (int i = 0; i < runs; ++i) {
+    uint64_t seed = first + static_cast<uint64_t>(i);
+    SCOPED_TRACE("KLAXON_CHAOS_SEED=" + std::to_string(seed));
+    Figures f = Scenario(seed, blocks).run();
+    std::printf("chaos %s\n", f.json().c_str());
+    if (results) std::ofstream(results, std::ios::app) << f.json() << "\n";
+  }
+}
+
+}  // namespace
+}  // namespace klaxon::testing
