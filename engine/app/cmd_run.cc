@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "app/commands.h"
@@ -82,6 +83,12 @@ void apply_from(const std::string& from, KafkaConfig& kafka) {
                              "'" + from +
                                  "' is not earliest, latest, a time (2026-12-07T08:00:00Z) or a "
                                  "duration ago (6h)"}});
+  // A typo in the year would skip (and commit) every live record until then.
+  if (*at > now_ms() + 60'000)
+    throw LoadError({Problem{"", 0, "--from",
+                             "'" + from +
+                                 "' is in the future: a first start would skip every "
+                                 "record until then; use latest"}});
   kafka.auto_offset_reset = "earliest";
   kafka.first_start_from_ms = at;
 }
@@ -113,6 +120,25 @@ int run_command(const RunCommand& cmd, ProcessSignals& signals) {
     return 2;
   }
   set_log_level(cmd.log_level, config.log.level);
+  // Subscribed before the engine starts (metrics answer while it joins the group): a stop
+  // that comes meanwhile is kept and honoured once the engine exists, so a pod told to stop
+  // at any moment stops cleanly.
+  std::mutex engine_mutex;
+  Engine* running = nullptr;
+  bool stop_requested = false;
+  auto subscription = signals.subscribe(
+      [&](int sig) {
+        spdlog::info(
+            "signal {}: finishing the current batch, committing, stopping (again: exit at once)",
+            sig);
+        std::lock_guard<std::mutex> lock(engine_mutex);
+        stop_requested = true;
+        if (running) running->stop();
+      },
+      [&] {
+        std::lock_guard<std::mutex> lock(engine_mutex);
+        if (running) running->reloader().request_reload();
+      });
   std::unique_ptr<Engine> engine;
   try {
     engine = std::make_unique<Engine>(config);
@@ -123,20 +149,21 @@ int run_command(const RunCommand& cmd, ProcessSignals& signals) {
     spdlog::critical("cannot start: {}", e.what());
     return 1;
   }
-  auto subscription = signals.subscribe(
-      [&engine](int sig) {
-        spdlog::info(
-            "signal {}: finishing the current batch, committing, stopping (again: exit at once)",
-            sig);
-        engine->stop();
-      },
-      [&engine] { engine->reloader().request_reload(); });
+  {
+    std::lock_guard<std::mutex> lock(engine_mutex);
+    running = engine.get();
+    if (stop_requested) engine->stop();
+  }
   try {
     engine->run();
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
+    std::lock_guard<std::mutex> lock(engine_mutex);
+    running = nullptr;
     return 1;
   }
+  std::lock_guard<std::mutex> lock(engine_mutex);
+  running = nullptr;
   return 0;
 }
 

@@ -190,6 +190,9 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
   latency_buckets_.assign(PipelineProbe::latency_buckets().size() + 1, 0);
   for (size_t i = 0; i <= std::size(kAllDecodeErrors); ++i)
     invalid_log_limiters_.emplace_back(config.log.invalid_event_interval);
+  first_start_from_ms_ = config.kafka.first_start_from_ms;
+  if (!first_start_from_ms_ && config.kafka.auto_offset_reset == "latest")
+    first_start_from_ms_ = now_ms();
   consumer_ = std::make_unique<KafkaConsumer>(run_consumer_options(config),
                                               static_cast<ConsumerListener&>(*this));
   spdlog::info("consuming {} as group {} from {} (cluster {}), {}, {}, {}{}",
@@ -284,9 +287,9 @@ bool Pipeline::skip_before_from(const rd_kafka_message_t& m, Cursor& c) {
     probe_.events_skipped.Increment();
     return true;
   }
-  spdlog::info("{}/{}: {} written before {} skipped (--from); processing from offset {}", c.topic,
-               c.partition, plural(c.skipped, "record"), format_timestamp_ms(*c.skip_before_ms),
-               m.offset);
+  spdlog::info("{}/{}: {} written before {} skipped (first start); processing from offset {}",
+               c.topic, c.partition, plural(c.skipped, "record"),
+               format_timestamp_ms(*c.skip_before_ms), m.offset);
   c.skip_before_ms.reset();
   return false;
 }
@@ -730,7 +733,7 @@ void Pipeline::periodic(bool force) {
 void Pipeline::on_assigned(const std::vector<TopicPartition>& parts) {
   probe_.partitions_assigned.Increment(static_cast<double>(parts.size()));
   spdlog::info("assigned: {}", describe(parts));
-  if (config_.kafka.first_start_from_ms) skip_on_first_start(parts);
+  if (first_start_from_ms_) skip_on_first_start(parts);
   // Called inside the consumer's poll: no record of these partitions was handed out yet,
   // so each state partition is complete before its first record is applied.
   for (const auto& tp : parts) {
@@ -767,7 +770,7 @@ void Pipeline::skip_on_first_start(const std::vector<TopicPartition>& parts) {
   for (const auto& [tp, offset] : committed) {
     if (offset >= 0) continue;  // the group was here before: --from is for a first start
     Cursor& c = cursor_for(tp);
-    c.skip_before_ms = config_.kafka.first_start_from_ms;
+    c.skip_before_ms = first_start_from_ms_;
     c.skipped = 0;
     spdlog::info("{}/{}: no committed offset; records written to Kafka before {} are skipped",
                  tp.topic, tp.partition, format_timestamp_ms(*c.skip_before_ms));
@@ -831,7 +834,10 @@ ConsumerOptions consumer_options(const Config& config, const std::string& group_
   o.bootstrap_servers = config.kafka.bootstrap_servers;
   o.group_id = group_id;
   o.topics = config.kafka.topics;
-  o.auto_offset_reset = config.kafka.auto_offset_reset;
+  // Always earliest: a repartition partition never committed must be read from its start
+  // (its matches are acknowledged, their input offsets committed). kafka.auto_offset_reset
+  // latest acts on input partitions only (Pipeline::skip_on_first_start).
+  o.auto_offset_reset = "earliest";
   o.commit_interval = config.kafka.commit_interval;
   o.session_timeout = config.kafka.session_timeout;
   o.properties = config.kafka.properties;

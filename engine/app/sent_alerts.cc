@@ -83,7 +83,7 @@ SentAlerts find_sent_alerts(const SentAlertsQuery& query) {
       read += to - from;
       if (oldest < old_enough) break;  // older than any alert looked for
       to = from;
-      chunk *= 4;
+      chunk = std::min(chunk * 4, query.max_records_per_partition);
     }
   }
   return out;

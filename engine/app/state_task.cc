@@ -119,8 +119,11 @@ void StateTask::emit(const Rule& rule, std::string_view group_key, const Firing&
   entry.queued_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
+  // History is judged by the later of the event's time and when it reached Kafka: a live
+  // log whose timestamps are hours off (a wrong zone, a skewed host) still pages.
+  int64_t newest = std::max(alert.event_time_ms, sample ? sample->source.kafka_timestamp_ms : 0);
   if (options_.max_notify_age.count() > 0 && !entry.channels.empty() &&
-      entry.queued_ms - alert.event_time_ms > options_.max_notify_age.count()) {
+      entry.queued_ms - newest > options_.max_notify_age.count()) {
     if (listener_.too_old_to_notify)
       listener_.too_old_to_notify(alert, entry.channels, entry.queued_ms);
     entry.channels.clear();

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <set>
 
+#include "core/time.h"
+
 namespace klaxon {
 
 namespace {
@@ -171,8 +173,11 @@ void parse_notify(YamlReader& r, const YAML::Node& n, NotifyConfig& out) {
   r.get(n, "retry_max", "notify", out.retry_max);
   r.get(n, "resolve_after", "notify", out.resolve_after);
   r.get(n, "resend_interval", "notify", out.resend_interval);
-  if (out.resend_interval.count() < 0)
-    r.problem(n["resend_interval"], "notify.resend_interval", "must not be negative");
+  if (out.resend_interval.count() > 0 && out.resend_interval >= out.resolve_after)
+    r.problem(n["resend_interval"].IsDefined() ? n["resend_interval"] : n["resolve_after"],
+              "notify.resend_interval",
+              "must be shorter than notify.resolve_after (" + format_duration(out.resolve_after) +
+                  "), or alerts resolve before they are sent again; 0s turns re-sending off");
   if (out.retry_initial.count() <= 0)
     r.problem(n["retry_initial"], "notify.retry_initial", "must be positive");
   if (out.retry_max < out.retry_initial)

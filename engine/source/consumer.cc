@@ -121,9 +121,12 @@ void KafkaConsumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partiti
     listener_.on_assigned(to_vector(parts));
     return;
   }
-  // Revoke: what was processed before this poll is stored; commit it before letting go,
-  // and drop any record of these partitions polled in the current batch.
+  // Revoke: the listener finishes what it holds of these partitions and stores their
+  // offsets while they are still assigned (stored after the unassign, they would be
+  // refused); the commit then hands them over. Records of these partitions polled in the
+  // current batch are dropped.
   bool lost = rd_kafka_assignment_lost(rk);
+  listener_.on_revoked(to_vector(parts), lost);
   if (!lost) commit_sync();
   for (int i = 0; i < parts->cnt; ++i) {
     revoked_in_poll_.insert({parts->elems[i].topic, parts->elems[i].partition});
@@ -138,7 +141,6 @@ void KafkaConsumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partiti
   } else {
     rd_kafka_assign(rk, nullptr);
   }
-  listener_.on_revoked(to_vector(parts), lost);
 }
 
 void KafkaConsumer::commit_cb(rd_kafka_t*, rd_kafka_resp_err_t err,

@@ -38,7 +38,8 @@ class ConsumerListener {
  public:
   virtual ~ConsumerListener() = default;
   virtual void on_assigned(const std::vector<TopicPartition>&) {}
-  // lost: the partitions were lost (session timeout), so nothing could be committed.
+  // Before the partitions are committed and unassigned: offsets stored now go with the
+  // hand-over. lost: the partitions were lost (session timeout), nothing is committed.
   virtual void on_revoked(const std::vector<TopicPartition>&, bool /*lost*/) {}
   virtual void on_commit(bool /*ok*/, const std::string& /*error*/) {}
   virtual void on_lag(const std::string& /*topic*/, int32_t /*partition*/, int64_t /*lag*/) {}

@@ -136,6 +136,7 @@ bool TopicReader::next(MessageBatch& out, size_t max) {
       continue;
     }
     wait = 0;
+    quiet_since = std::chrono::steady_clock::now();
     auto it = ranges_.find(m->partition);
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       if (it != ranges_.end()) ranges_.erase(it);
@@ -151,7 +152,10 @@ bool TopicReader::next(MessageBatch& out, size_t max) {
     }
     bool past_end = it == ranges_.end() || m->offset >= it->second.end;
     if (past_end && !options_.follow) {
-      rd_kafka_message_destroy(m);  // past the end that was fixed at the start
+      // Past the end fixed at the start: the range is done, also when its last offsets
+      // hold no record (compaction, transaction markers).
+      if (it != ranges_.end()) ranges_.erase(it);
+      rd_kafka_message_destroy(m);
       continue;
     }
     if (!past_end && m->offset + 1 >= it->second.end) ranges_.erase(it);

@@ -96,15 +96,16 @@ class StateTaskTest : public ::testing::Test {
   // One input record, matched and encoded as the repartition topic carries it; with an
   // event time, when given.
   MatchRecord record(const std::string& host, int32_t partition, int64_t offset,
-                     int64_t event_time_ms = 0) {
+                     int64_t event_time_ms = 0, int64_t kafka_timestamp_ms = 0) {
     MatchStage stage(active_.matcher, MatchStageOptions{});
     routed_.clear();
     std::string text = event_time_ms == 0
                            ? json(host, 1000 + offset)
                            : R"({"@timestamp":")" + format_timestamp_ms(event_time_ms) +
                                  R"(","host":")" + host + R"(","message":"ERROR x"})";
-    EXPECT_EQ(stage.process(text, SourceRef{"logs", partition, offset, 0}, routed_),
-              DecodeError::none);
+    EXPECT_EQ(
+        stage.process(text, SourceRef{"logs", partition, offset, kafka_timestamp_ms}, routed_),
+        DecodeError::none);
     MatchRecord r;
     EXPECT_TRUE(decode_match_record(routed_.at(0).value, r));
     return r;
@@ -167,6 +168,28 @@ TEST_F(StateTaskTest, AlertsOlderThanMaxNotifyAgeGoToTheTopicButNotToChannels) {
   // The frequency rule fired on edge and live (59 minutes apart): recent, so notified.
   EXPECT_EQ(fired_.size(), 4u);
   EXPECT_EQ(too_old_.size(), 1u) << "counted once per alert held back";
+}
+
+// A live log whose @timestamp is hours off (a wrong zone, a skewed host) reached Kafka just
+// now: it is not history, it pages.
+TEST_F(StateTaskTest, ALiveRecordWithAnOldTimestampStillPages) {
+  channels_ = {"oncall"};
+  max_notify_age_ = std::chrono::hours(1);
+  auto store = open("s");
+  auto t = task(*store);
+  int64_t now = now_ms();
+  ASSERT_TRUE(t->apply(record("skewed", 0, 1, now - 8 * 3'600'000LL, now - 200)));
+  ASSERT_TRUE(t->apply(record("history", 0, 2, now - 7 * 3'600'000LL, now - 7 * 3'600'000LL)));
+  t->flush();
+  ASSERT_TRUE(store->commit_batch().ok());
+  std::map<std::string, OutboxEntry> by_host;
+  for (auto& e : store->pending_alerts()) {
+    Alert a;
+    ASSERT_TRUE(from_json(e.document, a));
+    if (a.rule == "per-host") by_host[a.host] = e;
+  }
+  EXPECT_EQ(by_host["skewed"].channels, channels_);
+  EXPECT_TRUE(by_host["history"].channels.empty());
 }
 
 TEST_F(StateTaskTest, MaxNotifyAgeZeroSendsHistoryToChannelsToo) {

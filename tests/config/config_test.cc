@@ -240,6 +240,22 @@ TEST(Config, NotifyMistakesNameTheKey) {
       << e;
 }
 
+TEST(Config, ResendIntervalAndMaxNotifyAge) {
+  Config d = parse_config("", "klaxon.yaml");
+  EXPECT_EQ(d.notify.resend_interval, std::chrono::minutes(1));
+  EXPECT_EQ(d.alert.max_notify_age, std::chrono::hours(1));
+  Config c =
+      parse_config("alert:\n  max_notify_age: 0s\nnotify:\n  resend_interval: 0s\n", "klaxon.yaml");
+  EXPECT_EQ(c.alert.max_notify_age.count(), 0);
+  EXPECT_EQ(c.notify.resend_interval.count(), 0);
+  // Alerts would resolve before they were sent again: nothing would be re-sent.
+  std::string e = problems_of("notify:\n  resolve_after: 2m\n  resend_interval: 5m\n");
+  EXPECT_NE(e.find("klaxon.yaml:3:20: notify.resend_interval: must be shorter than "
+                   "notify.resolve_after (2m)"),
+            std::string::npos)
+      << e;
+}
+
 TEST(Config, ElasticsearchSectionDefaultsAndValues) {
   Config d = parse_config("", "klaxon.yaml");
   EXPECT_EQ(d.elasticsearch.group_id, "klaxon-es-sink");

@@ -153,7 +153,8 @@ TEST(Delivery, AFirstDeploymentOverDaysOfHistoryPagesOnlyForTheLastHour) {
     // apart over several partitions would be read side by side, beyond the grace period),
     // 600 events a block: the mock keeps about 5 MiB per partition.
     for (auto& [key, value] : traffic) key = "pay-app";
-    kafka.produce("pay_log_topic", traffic);
+    // Written to Kafka when it was logged: history by its Kafka timestamp too.
+    kafka.produce_at("pay_log_topic", traffic, now - ago);
     (ago > 3'600'000 ? history : live) += 1 + bugs.size();
   }
   std::string log = dir.file("klaxon.log");
@@ -212,7 +213,8 @@ TEST(Delivery, RunFromATimeSkipsWhatCameBeforeItOnAFirstStartOnly) {
   // committed offsets and skips nothing.
   kafka.produce("pay_log_topic", pay_traffic(63, now - 600'000, 600, &bugs_c));
   expected += 1 + bugs_c.size();
-  Child klaxon(config, log, "run", {"--from", "1m"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  Child klaxon(config, log, "run", {"--from", "latest"});
   ASSERT_TRUE(wait_until(end_offsets_committed, 40)) << slurp(log);
   EXPECT_EQ(kafka.read("pay_alerts", expected + 1, std::chrono::seconds(3)).size(), expected)
       << slurp(log);
@@ -223,6 +225,9 @@ TEST(Delivery, RunFromATimeSkipsWhatCameBeforeItOnAFirstStartOnly) {
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("--from: 'yesterday' is not earliest, latest"), std::string::npos)
       << bad.err;
+  bad = run_klaxon(dir, "run --config " + config + " --from 2099-01-01T00:00:00Z");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("is in the future"), std::string::npos) << bad.err;
 }
 
 }  // namespace

@@ -50,6 +50,27 @@ void KafkaCluster::produce(const std::string& topic,
   ASSERT_EQ(producer.failed_without_callback(), 0u);
 }
 
+void KafkaCluster::produce_at(const std::string& topic,
+                              const std::vector<std::pair<std::string, std::string>>& kv,
+                              int64_t timestamp_ms) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap().c_str(), err, sizeof err);
+  rd_kafka_conf_set(conf, "linger.ms", "1", err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  ASSERT_NE(rk, nullptr) << err;
+  for (const auto& [k, v] : kv) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(const_cast<char*>(k.data()), k.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(v.data()), v.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(timestamp_ms),
+        RD_KAFKA_V_END);
+    EXPECT_EQ(e, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(e);
+  }
+  EXPECT_EQ(rd_kafka_flush(rk, 30'000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_destroy(rk);
+}
+
 namespace {
 struct RdKafkaHandle {
   rd_kafka_t* rk = nullptr;
@@ -338,6 +359,7 @@ std::optional<int> Child::exited() {
 }
 
 int Child::kill(int sig) {
+  if (pid_ <= 0) return -1;  // ::kill(-1, ...) would signal every process of the user
   ::kill(pid_, sig);
   int status = 0;
   ::waitpid(pid_, &status, 0);

@@ -49,6 +49,9 @@ class KafkaCluster {
   // producer (message.max.bytes for records above librdkafka's 1,000,000-byte default).
   void produce(const std::string& topic, const std::vector<std::pair<std::string, std::string>>& kv,
                const std::map<std::string, std::string>& properties = {});
+  // The same with the records' Kafka timestamp set (CreateTime): history written long ago.
+  void produce_at(const std::string& topic,
+                  const std::vector<std::pair<std::string, std::string>>& kv, int64_t timestamp_ms);
   // Reads the topic from the beginning until `count` records arrived or `timeout` passed.
   std::vector<Record> read(const std::string& topic, size_t count,
                            std::chrono::milliseconds timeout = std::chrono::seconds(20));
