@@ -50,8 +50,8 @@ chaos: build
 	KLAXON_CHAOS_SEEDS=$(SEEDS) KLAXON_CHAOS_BLOCKS=$(BLOCKS) \
 	  KLAXON_CHAOS_RESULTS=$(CURDIR)/$(BUILD)/chaos-results.jsonl \
 	  $(BUILD)/tests/chaos/chaos_test; status=$$?; \
-	  /usr/bin/python3 tests/chaos/summarize.py $(BUILD)/chaos-results.jsonl > tests/chaos/RESULTS.md; \
-	  cat tests/chaos/RESULTS.md; exit $$status
+	  /usr/bin/python3 tests/chaos/summarize.py $(BUILD)/chaos-results.jsonl > $(BUILD)/chaos-results.md && \
+	  mv $(BUILD)/chaos-results.md tests/chaos/RESULTS.md && cat tests/chaos/RESULTS.md; exit $$status
 
 # Both README commands on a bare Debian 12 root (needs root; CI runs it).
 fresh-debian-check:

@@ -89,7 +89,7 @@ class Scenario {
       pods_[i].port = free_port();
       std::ofstream(pods_[i].config)
           << "kafka:\n  bootstrap_servers: " << kafka_.bootstrap()
-          << "\n  commit_interval: 500ms\n  poll_timeout: 50ms\n  session_timeout: 3s\n"
+          << "\n  commit_interval: 500ms\n  poll_timeout: 50ms\n  session_timeout: 4s\n"
           << "  properties:\n    heartbeat.interval.ms: 500\n"
           << "rules:\n  path: " << source_path("rules/pay.yaml") << "\n  reload: false\n"
           << "state:\n  dir: " << pods_[i].state << "\n"
@@ -109,6 +109,7 @@ class Scenario {
                                 : 86'400'000LL * (2 + static_cast<int64_t>(random_() % 4));
     start_ms_ = now_ms() - behind - figures_.blocks * kBlockSpacingMs;
     start(0);
+    EXPECT_TRUE(wait_joined(0)) << logs();
     for (int block = 0; block < figures_.blocks && !::testing::Test::HasFatalFailure(); ++block) {
       produce_block(block);
       inject_fault();
@@ -130,10 +131,25 @@ class Scenario {
     std::string config, log, state;
     int port = 0;
     std::unique_ptr<Child> child;
+    size_t log_mark = 0;  // the log's size when the running process started
   };
 
-  void start(int i) { pods_[i].child = std::make_unique<Child>(pods_[i].config, pods_[i].log); }
+  void start(int i) {
+    pods_[i].log_mark = slurp(pods_[i].log).size();
+    pods_[i].child = std::make_unique<Child>(pods_[i].config, pods_[i].log);
+  }
   bool running(int i) const { return pods_[i].child && pods_[i].child->running(); }
+  // SIGKILLs land on pods that joined the group: librdkafka 2.0's mock coordinator can stay
+  // in its joining state for good when a member dies between JoinGroup and SyncGroup (its
+  // REBALANCING timeout moves to JOINING without arming the election timer). A real broker
+  // does not; the kill during the restore that follows an assignment is still exercised.
+  bool joined(int i) const {
+    return running(i) &&
+           slurp(pods_[i].log).find("assigned:", pods_[i].log_mark) != std::string::npos;
+  }
+  bool wait_joined(int i) {
+    return wait_until([&] { return joined(i); }, 60);
+  }
   int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(random_); }
   void sleep_ms(int ms) { std::this_thread::sleep_for(milliseconds(ms)); }
 
@@ -205,14 +221,14 @@ class Scenario {
         sleep_ms(uniform(0, 2500));
         std::vector<int> up;
         for (int i = 0; i < kPods; ++i)
-          if (running(i)) up.push_back(i);
+          if (joined(i)) up.push_back(i);
         if (up.empty()) return;
         int i = up[static_cast<size_t>(uniform(0, static_cast<int>(up.size()) - 1))];
         pods_[i].child->kill(SIGKILL);
         ++figures_.kills;
         start(i);
-        if (uniform(0, 3) == 0) {
-          sleep_ms(uniform(50, 800));
+        if (uniform(0, 3) == 0 && wait_joined(i)) {  // again, while it restores its state
+          sleep_ms(uniform(0, 300));
           pods_[i].child->kill(SIGKILL);
           ++figures_.kills;
           start(i);
@@ -265,8 +281,12 @@ class Scenario {
         if (!running(1)) return;
         sleep_ms(uniform(0, 1500));
         EXPECT_EQ(pods_[1].child->kill(SIGTERM), 0) << slurp(pods_[1].log);
-        pods_[2].child->kill(SIGKILL);
-        ++figures_.kills;
+        if (joined(2)) {
+          pods_[2].child->kill(SIGKILL);
+          ++figures_.kills;
+        } else if (running(2)) {
+          EXPECT_EQ(pods_[2].child->kill(SIGTERM), 0) << slurp(pods_[2].log);
+        }
         ++figures_.scalings;
         return;
     }
@@ -327,7 +347,12 @@ class Scenario {
         continue;
       }
       ++per_id[a.id];
-      int block = static_cast<int>((a.window_start_ms - start_ms_) / kBlockSpacingMs);
+      int64_t since_start = a.window_start_ms - start_ms_;
+      int block = static_cast<int>(since_start / kBlockSpacingMs);
+      if (since_start < 0 || !expected_.count(block)) {
+        ADD_FAILURE() << "alert " << a.id << " outside every block: " << r.value.substr(0, 300);
+        continue;
+      }
       ++per_block[block][a.rule + "/" + a.group_key];
     }
     for (const auto& [id, n] : per_id) {

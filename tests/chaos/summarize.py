@@ -6,7 +6,12 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
-runs = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+try:
+    runs = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+except OSError:
+    runs = []
+if not runs:
+    sys.exit("no chaos run finished: nothing to summarize")
 commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                         text=True).stdout.strip()
 total = {k: sum(r[k] for r in runs) for k in
