@@ -204,7 +204,14 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
                                       : " (no changelog)");
 }
 
-Pipeline::~Pipeline() = default;
+Pipeline::~Pipeline() {
+  // A run that ended in an exception left the consumer open: it is closed here, while the
+  // pipeline is whole (its revocation calls back into it), and commits nothing more of the
+  // broken batch. Messages still in flight carry callbacks into the members: dropped.
+  if (fatal_.empty()) fatal_ = "stopped by an error";
+  if (consumer_) consumer_->close();
+  producer_.drop_callbacks();
+}
 
 void Pipeline::run() {
   MessageBatch batch;
@@ -807,6 +814,7 @@ void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
       spdlog::warn("committing state before handing partitions over: {}", e.what());
     }
   }
+  if (!fatal_.empty()) partitions_->discard();  // a broken batch is not committed
   for (const auto& p : parts) {
     std::erase_if(cursors_, [&](const Cursor& c) {
       return p.partition == c.partition && p.topic == c.topic;

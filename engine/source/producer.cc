@@ -30,6 +30,7 @@ void KafkaProducer::delivery_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* 
   auto* self = static_cast<KafkaProducer*>(opaque);
   std::unique_ptr<DeliveryFn> fn(static_cast<DeliveryFn*>(m->_private));
   bool ok = m->err == RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (fn && self->callbacks_dropped_.load()) return;
   if (fn) {
     (*fn)(Delivery{ok, ok ? std::string() : std::string(rd_kafka_err2str(m->err)), m->partition,
                    ok ? m->offset : -1});

@@ -7,6 +7,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -59,6 +60,10 @@ class KafkaProducer {
   int in_flight() const;
   // Messages whose delivery failed and that had no callback.
   uint64_t failed_without_callback() const { return failed_without_callback_; }
+  // The owners of the delivery callbacks are going away (a stop after a fatal error leaves
+  // messages in flight): from now on callbacks are freed without being called, also by the
+  // flush in the destructor.
+  void drop_callbacks() { callbacks_dropped_.store(true); }
   rd_kafka_t* handle() { return rk_.get(); }
 
  private:
@@ -66,6 +71,7 @@ class KafkaProducer {
 
   RdKafkaPtr rk_;
   uint64_t failed_without_callback_ = 0;
+  std::atomic<bool> callbacks_dropped_{false};
 };
 
 }  // namespace klaxon

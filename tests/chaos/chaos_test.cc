@@ -18,8 +18,9 @@
 // dead-lettered (distinct dead-letter keys), no pod exiting by itself.
 //
 // KLAXON_CHAOS_SEEDS (runs, default 1), KLAXON_CHAOS_BLOCKS (default 6), KLAXON_CHAOS_SEED
-// (the first seed; random by default) and KLAXON_CHAOS_RESULTS (a file to append each run's
-// figures to, as a JSON line). `make chaos SEEDS=N` runs N and writes tests/chaos/RESULTS.md.
+// (the first seed; fixed for one run, random with KLAXON_CHAOS_SEEDS) and KLAXON_CHAOS_RESULTS (a
+// file to append each run's figures to, as a JSON line). `make chaos SEEDS=N` runs N and writes
+// tests/chaos/RESULTS.md.
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -412,8 +413,15 @@ class Scenario {
 TEST(Chaos, RandomizedScenariosLoseNothingAndAlertNothingTwice) {
   int runs = env_int("KLAXON_CHAOS_SEEDS", 1);
   int blocks = env_int("KLAXON_CHAOS_BLOCKS", 6);
-  uint64_t first = std::getenv("KLAXON_CHAOS_SEED") ? std::stoull(std::getenv("KLAXON_CHAOS_SEED"))
-                                                    : std::random_device{}();
+  // `make test` runs one fixed scenario (its faults, kills and scaling drawn from this
+  // seed; the timing still varies); `make chaos` draws new seeds, and RESULTS.md records
+  // what they found, failures included.
+  constexpr uint64_t kSuiteSeed = 2383103701;
+  uint64_t first = kSuiteSeed;
+  if (const char* seed = std::getenv("KLAXON_CHAOS_SEED"))
+    first = std::stoull(seed);
+  else if (std::getenv("KLAXON_CHAOS_SEEDS"))
+    first = std::random_device{}();
   const char* results = std::getenv("KLAXON_CHAOS_RESULTS");
   for (int i = 0; i < runs; ++i) {
     uint64_t seed = first + static_cast<uint64_t>(i);
