@@ -125,7 +125,7 @@ int run_command(const RunCommand& cmd, ProcessSignals& signals) {
   // at any moment stops cleanly.
   std::mutex engine_mutex;
   Engine* running = nullptr;
-  bool stop_requested = false;
+  bool stop_requested = false, reload_requested = false;
   auto subscription = signals.subscribe(
       [&](int sig) {
         spdlog::info(
@@ -137,6 +137,7 @@ int run_command(const RunCommand& cmd, ProcessSignals& signals) {
       },
       [&] {
         std::lock_guard<std::mutex> lock(engine_mutex);
+        reload_requested = true;
         if (running) running->reloader().request_reload();
       });
   std::unique_ptr<Engine> engine;
@@ -153,6 +154,7 @@ int run_command(const RunCommand& cmd, ProcessSignals& signals) {
     std::lock_guard<std::mutex> lock(engine_mutex);
     running = engine.get();
     if (stop_requested) engine->stop();
+    if (reload_requested) engine->reloader().request_reload();
   }
   try {
     engine->run();

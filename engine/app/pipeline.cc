@@ -58,6 +58,12 @@ RuleRunnerOptions rule_runner_options(const Config& config) {
 
 ConsumerOptions run_consumer_options(const Config& config) {
   ConsumerOptions o = consumer_options(config, config.kafka.group_id);
+  // A repartition partition never committed is read from its start (its matches were
+  // acknowledged and their input offsets committed); latest applies to the input topics,
+  // which jump to their end, and --from TIME starts them at the earliest and skips.
+  if (o.auto_offset_reset == "latest" && !config.kafka.first_start_from_ms)
+    o.start_new_at_end = config.kafka.topics;
+  o.auto_offset_reset = "earliest";
   o.topics.push_back(repartition_topic(config.kafka.group_id));
   return o;
 }
@@ -191,8 +197,6 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
   for (size_t i = 0; i <= std::size(kAllDecodeErrors); ++i)
     invalid_log_limiters_.emplace_back(config.log.invalid_event_interval);
   first_start_from_ms_ = config.kafka.first_start_from_ms;
-  if (!first_start_from_ms_ && config.kafka.auto_offset_reset == "latest")
-    first_start_from_ms_ = now_ms();
   consumer_ = std::make_unique<KafkaConsumer>(run_consumer_options(config),
                                               static_cast<ConsumerListener&>(*this));
   spdlog::info("consuming {} as group {} from {} (cluster {}), {}, {}, {}{}",
@@ -258,6 +262,7 @@ void Pipeline::run() {
   }
   consumer_->close();
   periodic(true);
+  if (!fatal_.empty()) throw std::runtime_error(fatal_);  // the hand-over at close failed
   spdlog::info(
       "stopped: {}, {}, {}, {} suppressed, {} invalid", plural(stats_.events.load(), "event"),
       plural(stats_.matches.load(), "match", "matches"), plural(stats_.alerts.load(), "alert"),
@@ -842,10 +847,7 @@ ConsumerOptions consumer_options(const Config& config, const std::string& group_
   o.bootstrap_servers = config.kafka.bootstrap_servers;
   o.group_id = group_id;
   o.topics = config.kafka.topics;
-  // Always earliest: a repartition partition never committed must be read from its start
-  // (its matches are acknowledged, their input offsets committed). kafka.auto_offset_reset
-  // latest acts on input partitions only (Pipeline::skip_on_first_start).
-  o.auto_offset_reset = "earliest";
+  o.auto_offset_reset = config.kafka.auto_offset_reset;
   o.commit_interval = config.kafka.commit_interval;
   o.session_timeout = config.kafka.session_timeout;
   o.properties = config.kafka.properties;

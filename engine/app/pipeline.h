@@ -153,8 +153,7 @@ class Pipeline : private ConsumerListener {
   Cursor& cursor_for(const TopicPartition& tp);
   // run --from TIME: marks the input partitions the group never committed.
   void skip_on_first_start(const std::vector<TopicPartition>& parts);
-  // run --from TIME, or this process's start for kafka.auto_offset_reset latest (and
-  // --from latest): where input partitions the group never committed begin.
+  // run --from TIME: where input partitions the group never committed begin.
   std::optional<int64_t> first_start_from_ms_;
   // True (counted) while a marked partition's records are older than --from.
   bool skip_before_from(const rd_kafka_message_t& m, Cursor& c);

@@ -88,8 +88,14 @@ Config parse_config(const std::string& text, const std::string& file) {
       if (kc.session_timeout < milliseconds(1000))
         r.problem(k["session_timeout"], "kafka.session_timeout", "must be at least 1s");
       if (r.get(k, "properties", "kafka", kc.properties) && k["properties"].IsMap())
-        for (const auto& kv : k["properties"])
+        for (const auto& kv : k["properties"]) {
           kc.property_lines[kv.first.Scalar()] = YamlReader::line_of(kv.first);
+          // It would also apply to klaxon's internal topics, whose never-committed
+          // partitions must be read from their start.
+          if (kv.first.Scalar() == "auto.offset.reset")
+            r.problem(kv.first, "kafka.properties.auto.offset.reset",
+                      "set kafka.auto_offset_reset instead (it applies to the input topics only)");
+        }
       if (std::string why = bootstrap_servers_problem(kc.bootstrap_servers); !why.empty())
         r.problem(k["bootstrap_servers"], "kafka.bootstrap_servers", why);
       if (kc.auto_offset_reset != "earliest" && kc.auto_offset_reset != "latest")

@@ -173,7 +173,15 @@ void parse_notify(YamlReader& r, const YAML::Node& n, NotifyConfig& out) {
   r.get(n, "retry_max", "notify", out.retry_max);
   r.get(n, "resolve_after", "notify", out.resolve_after);
   r.get(n, "resend_interval", "notify", out.resend_interval);
-  if (out.resend_interval.count() > 0 && out.resend_interval >= out.resolve_after)
+  bool alertmanager = false;
+  if (const YAML::Node ch = n["channels"]; ch.IsDefined() && ch.IsMap())
+    for (const auto& kv : ch) {
+      if (!kv.second.IsDefined() || !kv.second.IsMap()) continue;
+      const YAML::Node type = kv.second["type"];
+      alertmanager =
+          alertmanager || (type.IsDefined() && type.IsScalar() && type.Scalar() == "alertmanager");
+    }
+  if (alertmanager && out.resend_interval.count() > 0 && out.resend_interval >= out.resolve_after)
     r.problem(n["resend_interval"].IsDefined() ? n["resend_interval"] : n["resolve_after"],
               "notify.resend_interval",
               "must be shorter than notify.resolve_after (" + format_duration(out.resolve_after) +

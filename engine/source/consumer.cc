@@ -104,6 +104,7 @@ void KafkaConsumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partiti
   rebalanced_ = true;
   bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    start_new_partitions_at_end(parts);
     rd_kafka_error_t* e = nullptr;
     if (cooperative) {
       e = rd_kafka_incremental_assign(rk, parts);
@@ -140,6 +141,32 @@ void KafkaConsumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partiti
     }
   } else {
     rd_kafka_assign(rk, nullptr);
+  }
+}
+
+void KafkaConsumer::start_new_partitions_at_end(rd_kafka_topic_partition_list_t* parts) {
+  if (options_.start_new_at_end.empty()) return;
+  PartitionList list(rd_kafka_topic_partition_list_new(parts->cnt));
+  for (int i = 0; i < parts->cnt; ++i)
+    if (std::find(options_.start_new_at_end.begin(), options_.start_new_at_end.end(),
+                  parts->elems[i].topic) != options_.start_new_at_end.end())
+      rd_kafka_topic_partition_list_add(list.get(), parts->elems[i].topic,
+                                        parts->elems[i].partition);
+  if (list->cnt == 0) return;
+  if (rd_kafka_resp_err_t e = rd_kafka_committed(rk_.get(), list.get(), 10'000);
+      e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // Safe side: from the committed offsets, or the earliest.
+    listener_.on_error(std::string("cannot read the committed offsets, so partitions never "
+                                   "committed start at the earliest: ") +
+                           rd_kafka_err2str(e),
+                       false);
+    return;
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& el = list->elems[i];
+    if (el.err != RD_KAFKA_RESP_ERR_NO_ERROR || el.offset >= 0) continue;
+    if (auto* tp = rd_kafka_topic_partition_list_find(parts, el.topic, el.partition))
+      tp->offset = RD_KAFKA_OFFSET_END;
   }
 }
 

@@ -51,6 +51,9 @@ struct ConsumerOptions {
   std::string group_id;
   std::vector<std::string> topics;
   std::string auto_offset_reset = "earliest";
+  // Partitions of these topics that the group never committed start at their end (latest),
+  // whatever auto_offset_reset says for the others.
+  std::vector<std::string> start_new_at_end;
   std::chrono::milliseconds commit_interval{1000};
   std::chrono::milliseconds session_timeout{10000};
   std::chrono::milliseconds stats_interval{5000};  // consumer-lag reports; 0 disables
@@ -123,6 +126,9 @@ class KafkaConsumer {
   rd_kafka_t* handle() { return rk_.get(); }
 
  private:
+  // Before an assignment: never-committed partitions of start_new_at_end topics get
+  // RD_KAFKA_OFFSET_END as their start.
+  void start_new_partitions_at_end(rd_kafka_topic_partition_list_t* parts);
   static void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                            rd_kafka_topic_partition_list_t* parts, void* opaque);
   static void commit_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,

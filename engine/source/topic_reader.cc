@@ -136,7 +136,6 @@ bool TopicReader::next(MessageBatch& out, size_t max) {
       continue;
     }
     wait = 0;
-    quiet_since = std::chrono::steady_clock::now();
     auto it = ranges_.find(m->partition);
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       if (it != ranges_.end()) ranges_.erase(it);
@@ -150,6 +149,7 @@ bool TopicReader::next(MessageBatch& out, size_t max) {
       if (fatal) throw std::runtime_error("Kafka: " + error);
       continue;  // transient; librdkafka retries
     }
+    quiet_since = std::chrono::steady_clock::now();  // a record: Kafka answers
     bool past_end = it == ranges_.end() || m->offset >= it->second.end;
     if (past_end && !options_.follow) {
       // Past the end fixed at the start: the range is done, also when its last offsets

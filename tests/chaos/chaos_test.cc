@@ -416,7 +416,7 @@ TEST(Chaos, RandomizedScenariosLoseNothingAndAlertNothingTwice) {
   // `make test` runs one fixed scenario (its faults, kills and scaling drawn from this
   // seed; the timing still varies); `make chaos` draws new seeds, and RESULTS.md records
   // what they found, failures included.
-  constexpr uint64_t kSuiteSeed = 2383103701;
+  constexpr uint64_t kSuiteSeed = 2383103702;
   uint64_t first = kSuiteSeed;
   if (const char* seed = std::getenv("KLAXON_CHAOS_SEED"))
     first = std::stoull(seed);

@@ -249,9 +249,18 @@ TEST(Config, ResendIntervalAndMaxNotifyAge) {
   EXPECT_EQ(c.alert.max_notify_age.count(), 0);
   EXPECT_EQ(c.notify.resend_interval.count(), 0);
   // Alerts would resolve before they were sent again: nothing would be re-sent.
-  std::string e = problems_of("notify:\n  resolve_after: 2m\n  resend_interval: 5m\n");
+  std::string e = problems_of(
+      "notify:\n  resolve_after: 2m\n  resend_interval: 5m\n  channels:\n    am:\n"
+      "      type: alertmanager\n      url: http://am:9093\n");
   EXPECT_NE(e.find("klaxon.yaml:3:20: notify.resend_interval: must be shorter than "
                    "notify.resolve_after (2m)"),
+            std::string::npos)
+      << e;
+  // Without an Alertmanager channel nothing is re-sent: no constraint.
+  EXPECT_EQ(problems_of("notify:\n  resolve_after: 1m\n"), "");
+  // librdkafka's own auto.offset.reset would also move klaxon's internal topics.
+  e = problems_of("kafka:\n  properties:\n    auto.offset.reset: latest\n");
+  EXPECT_NE(e.find("kafka.properties.auto.offset.reset: set kafka.auto_offset_reset instead"),
             std::string::npos)
       << e;
 }

@@ -230,5 +230,36 @@ TEST(Delivery, RunFromATimeSkipsWhatCameBeforeItOnAFirstStartOnly) {
   EXPECT_NE(bad.err.find("is in the future"), std::string::npos) << bad.err;
 }
 
+// --from latest on a first start: input partitions start at their end (what is there is not
+// read at all), while the repartition topic is read from its start.
+TEST(Delivery, RunFromLatestStartsAtTheEndOnAFirstStart) {
+  KafkaCluster kafka;
+  TempDir dir;
+  int port = free_port();
+  std::string config = dir.file("klaxon.yaml");
+  std::ofstream(config) << child_config_yaml(kafka, dir, port);
+  std::string log = dir.file("klaxon.log");
+  const int64_t now = now_ms();
+  kafka.produce("pay_log_topic", pay_traffic(71, now - 1'800'000, 600));  // before the start
+  Child klaxon(config, log, "run", {"--from", "latest"});
+  ASSERT_TRUE(wait_until([&] { return slurp(log).find("assigned:") != std::string::npos; }, 30))
+      << slurp(log);
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // positions resolved at the end
+  std::set<std::string> bugs;
+  kafka.produce("pay_log_topic", pay_traffic(72, now - 600'000, 600, &bugs));
+  size_t expected = 1 + bugs.size();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return kafka.committed("klaxon", "pay_log_topic") == kafka.end_offsets("pay_log_topic");
+      },
+      40))
+      << slurp(log);
+  EXPECT_EQ(kafka.read("pay_alerts", expected + 1, std::chrono::seconds(3)).size(), expected)
+      << "only what came after the start\n"
+      << slurp(log);
+  EXPECT_EQ(scrape_metric(port, "klaxon_events_consumed_total"), 600) << "the rest never read";
+  EXPECT_EQ(klaxon.kill(SIGTERM), 0);
+}
+
 }  // namespace
 }  // namespace klaxon::testing
