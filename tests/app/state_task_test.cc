@@ -111,6 +111,18 @@ class StateTaskTest : public ::testing::Test {
     return r;
   }
 
+  // The committed outbox entries of rule per-host, by host; each must go to the alerts topic.
+  static std::map<std::string, OutboxEntry> per_host_outbox(StateStore& store) {
+    std::map<std::string, OutboxEntry> by_host;
+    for (auto& e : store.pending_alerts()) {
+      Alert a;
+      EXPECT_TRUE(from_json(e.document, a)) << e.document;
+      EXPECT_TRUE(e.to_topic) << "every alert goes to the alerts topic";
+      if (a.rule == "per-host") by_host[a.host] = e;
+    }
+    return by_host;
+  }
+
   ActiveRules active_;
   test::TempDir dir_;
   std::vector<std::string> fired_;
@@ -154,13 +166,7 @@ TEST_F(StateTaskTest, AlertsOlderThanMaxNotifyAgeGoToTheTopicButNotToChannels) {
   ASSERT_TRUE(t->apply(record("live", 0, 3, now - 1000)));
   t->flush();
   ASSERT_TRUE(store->commit_batch().ok());
-  std::map<std::string, OutboxEntry> by_host;
-  for (auto& e : store->pending_alerts()) {
-    Alert a;
-    ASSERT_TRUE(from_json(e.document, a));
-    EXPECT_TRUE(e.to_topic) << "every alert goes to the alerts topic";
-    if (a.rule == "per-host") by_host[a.host] = e;
-  }
+  std::map<std::string, OutboxEntry> by_host = per_host_outbox(*store);
   ASSERT_EQ(by_host.size(), 3u);
   EXPECT_TRUE(by_host["old"].channels.empty());
   EXPECT_EQ(by_host["edge"].channels, channels_);
@@ -182,12 +188,7 @@ TEST_F(StateTaskTest, ALiveRecordWithAnOldTimestampStillPages) {
   ASSERT_TRUE(t->apply(record("history", 0, 2, now - 7 * 3'600'000LL, now - 7 * 3'600'000LL)));
   t->flush();
   ASSERT_TRUE(store->commit_batch().ok());
-  std::map<std::string, OutboxEntry> by_host;
-  for (auto& e : store->pending_alerts()) {
-    Alert a;
-    ASSERT_TRUE(from_json(e.document, a));
-    if (a.rule == "per-host") by_host[a.host] = e;
-  }
+  std::map<std::string, OutboxEntry> by_host = per_host_outbox(*store);
   EXPECT_EQ(by_host["skewed"].channels, channels_);
   EXPECT_TRUE(by_host["history"].channels.empty());
 }
