@@ -5,7 +5,7 @@
 
 namespace klaxon {
 
-KafkaProducer::KafkaProducer(ProducerOptions options) {
+KafkaProducer::KafkaProducer(ProducerOptions options) : close_timeout_(options.close_timeout) {
   std::map<std::string, std::string> base = {
       {"bootstrap.servers", options.bootstrap_servers},
       {"linger.ms", std::to_string(options.linger.count())},
@@ -23,7 +23,15 @@ KafkaProducer::KafkaProducer(ProducerOptions options) {
 }
 
 KafkaProducer::~KafkaProducer() {
-  if (rk_) rd_kafka_flush(rk_.get(), 10'000);
+  if (!rk_) return;
+  if (rd_kafka_flush(rk_.get(), static_cast<int>(close_timeout_.count())) ==
+      RD_KAFKA_RESP_ERR_NO_ERROR)
+    return;
+  // What is still queued is given up: purged so that its delivery reports are served, and
+  // with them the callbacks freed (their owners are gone; rd_kafka_destroy would not).
+  callbacks_dropped_.store(true);
+  rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_poll(rk_.get(), 0);
 }
 
 void KafkaProducer::delivery_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {

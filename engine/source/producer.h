@@ -24,6 +24,8 @@ struct ProducerOptions {
   std::map<std::string, std::string> properties;  // librdkafka properties; win over defaults
   std::chrono::milliseconds linger{5};
   bool idempotent = true;
+  // How long the destructor waits for what is still queued before it gives it up.
+  std::chrono::milliseconds close_timeout{10'000};
 };
 
 struct Header {
@@ -44,7 +46,7 @@ class KafkaProducer {
   using DeliveryFn = std::function<void(const Delivery&)>;
 
   explicit KafkaProducer(ProducerOptions options);
-  ~KafkaProducer();  // flushes for up to 10 s
+  ~KafkaProducer();  // flushes for up to close_timeout, then purges what is left
   KafkaProducer(const KafkaProducer&) = delete;
   KafkaProducer& operator=(const KafkaProducer&) = delete;
 
@@ -70,6 +72,7 @@ class KafkaProducer {
   static void delivery_cb(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
 
   RdKafkaPtr rk_;
+  std::chrono::milliseconds close_timeout_;
   uint64_t failed_without_callback_ = 0;
   std::atomic<bool> callbacks_dropped_{false};
 };
