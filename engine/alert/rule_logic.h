@@ -8,7 +8,9 @@
 //
 // Per type (fields of GroupState used):
 //   any       every match alerts unless the group alerted within `realert`; suppressed
-//             matches are counted and reported by the next alert.
+//             matches are counted and reported by the next alert. A late match (older
+//             than the last alert) is judged against the alerts around it: `times` keeps
+//             the group's earlier alerts.
 //   frequency `times` holds the group's matches within `timeframe` of the newest (sliding,
 //             as ElastAlert); reaching `num_events` fires and empties it.
 //   flatline  `times` holds the latest `threshold` matches; when fewer than `threshold`

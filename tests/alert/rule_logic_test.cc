@@ -99,13 +99,51 @@ TEST(RuleLogic, RealertZeroNeverHoldsBack) {
   EXPECT_TRUE(logic::realert_allows(kT0, 0, kMin)) << "never alerted";
 }
 
-TEST(AnyRule, LateEventsAreSuppressedAndWidenFirstSeen) {
-  Group g = any_group();
+TEST(AnyRule, LateEventsWithinRealertOfAnAlertAreSuppressedAndWidenFirstSeen) {
+  Group g = any_group(milliseconds(10 * kMin));
   g.match(kT0);
-  EXPECT_THAT(g.match(kT0 - 10 * kMin), IsEmpty());
-  EXPECT_EQ(g.state.first_seen_ms, kT0 - 10 * kMin);
+  EXPECT_THAT(g.match(kT0 - 9 * kMin), IsEmpty()) << "would have alerted, and held this back";
+  EXPECT_EQ(g.state.first_seen_ms, kT0 - 9 * kMin);
   EXPECT_EQ(g.state.last_seen_ms, kT0);
-  ASSERT_EQ(g.match(kT0 + kMin).size(), 1u);
+  EXPECT_EQ(g.state.suppressed, 1u);
+  ASSERT_EQ(g.match(kT0 + 10 * kMin).size(), 1u);
+}
+
+// Input partitions are read side by side: one that is behind (a backlog, a shipper
+// catching up) brings a group's matches of two hours ago after its alert of now. They are
+// an incident of their own: alerted once, and not again by their own repeats. Found with
+// produce errors on the internal topics' broker: 4 of 47 incidents were never alerted.
+TEST(AnyRule, ALateMatchOutsideEveryAlertsWindowIsAnIncidentOfItsOwn) {
+  Group g = any_group(milliseconds(5 * kMin));
+  const int64_t two_hours = 120 * kMin;
+  ASSERT_EQ(g.match(kT0 + two_hours).size(), 1u);  // the newer incident, read first
+  auto fired = g.match(kT0, {"r1"});
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].window_start_ms, kT0);
+  EXPECT_EQ(fired[0].suppressed, 0u);
+  EXPECT_THAT(fired[0].request_ids, ElementsAre("r1"));
+  EXPECT_EQ(g.state.last_alert_ms, kT0 + two_hours) << "the latest alert stays the latest";
+  EXPECT_THAT(g.match(kT0 + kMin), IsEmpty()) << "a repeat of the late incident";
+  EXPECT_THAT(g.match(kT0 - kMin), IsEmpty()) << "and one just before it";
+  EXPECT_THAT(g.match(kT0 + two_hours + kMin), IsEmpty()) << "a repeat of the newer one";
+  // Read in order the same matches alert the same incidents: one each.
+  Group in_order = any_group(milliseconds(5 * kMin));
+  int alerts = 0;
+  for (int64_t t : {kT0 - kMin, kT0, kT0 + kMin, kT0 + two_hours, kT0 + two_hours + kMin})
+    alerts += static_cast<int>(in_order.match(t).size());
+  EXPECT_EQ(alerts, 2);
+  // Earlier alerts are remembered after newer ones too.
+  ASSERT_EQ(g.match(kT0 + 3 * two_hours).size(), 1u);
+  EXPECT_THAT(g.match(kT0 + 2 * kMin), IsEmpty());
+  EXPECT_THAT(g.match(kT0 + two_hours + 2 * kMin), IsEmpty());
+  EXPECT_EQ(g.match(kT0 + 2 * two_hours).size(), 1u) << "a third incident, late";
+}
+
+TEST(AnyRule, EarlierAlertsKeptAreBounded) {
+  Group g = any_group(milliseconds(kMin));
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(g.match(kT0 + i * 10 * kMin).size(), 1u) << i;
+  EXPECT_EQ(g.state.times.size(), 16u);
+  EXPECT_EQ(g.state.times.front(), kT0 + 23 * 10 * kMin);
 }
 
 TEST(AnyRule, RequestIdsAreDistinctBoundedAndCarriedByTheNextAlert) {
