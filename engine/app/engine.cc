@@ -52,6 +52,11 @@ ProducerOptions producer_options(const Config& config) {
        {"group.id", "auto.offset.reset", "enable.auto.commit", "session.timeout.ms",
         "max.poll.interval.ms", "partition.assignment.strategy", "group.instance.id"})
     producer.properties.erase(consumer_only);
+  // A produce request is given up, and retried on a new connection, after socket.timeout.ms
+  // (or what is left of message.timeout.ms): librdkafka's 60 s would outlast
+  // kafka.flush_timeout and stop the pod. Idempotence keeps the retry from writing twice.
+  producer.properties.try_emplace("socket.timeout.ms",
+                                  std::to_string(default_socket_timeout(config).count()));
   return producer;
 }
 

@@ -505,13 +505,8 @@ void Pipeline::finish_batch() {
     }
     dead_letters_in_batch_ = 0;
   }
-  // Changelog, then the stores; durable now: deliver the alerts.
-  for (const auto& [p, entry] : partitions_->commit()) {
-    if (entry.to_topic) publisher_.publish(p, entry);
-    submit_channels(p, entry);
-  }
-  for (const auto& [level, line] : new_alert_lines_) spdlog::log(level, "{}", line);
-  new_alert_lines_.clear();
+  // Changelog, then the stores; durable now: the offsets may go, and the alerts.
+  auto fired = partitions_->commit();
   std::vector<std::pair<TopicPartition, int64_t>> offsets;
   for (auto& c : cursors_) {
     if (c.last < 0 || c.topic != repartition_topic_) continue;
@@ -519,10 +514,34 @@ void Pipeline::finish_batch() {
     c.last = -1;
   }
   consumer_->store_offsets(offsets);
+  if (!fired.empty() && fenced()) {
+    probe_.alerts_fenced.Increment(static_cast<double>(fired.size()));
+    spdlog::warn(
+        "the group no longer counts this pod as the owner of its partitions (it stalled and "
+        "was removed): {} not published; they stay in the outbox of their partitions, whose "
+        "next owner sends those it does not find on {}",
+        plural(fired.size(), "alert"), config_.kafka.alerts_topic);
+    fired.clear();
+    new_alert_lines_.clear();
+  }
+  for (const auto& [p, entry] : fired) {
+    if (entry.to_topic) publisher_.publish(p, entry);
+    submit_channels(p, entry);
+  }
+  for (const auto& [level, line] : new_alert_lines_) spdlog::log(level, "{}", line);
+  new_alert_lines_.clear();
   publish_counters();
   alerts_uncommitted_ = false;
   state_uncommitted_ = false;
   last_state_commit_ = std::chrono::steady_clock::now();
+}
+
+bool Pipeline::fenced() {
+  // A stalled pod may have been removed from the group, its partitions given to another pod
+  // that restored them and sent their alerts itself: asked of the coordinator before
+  // anything leaves. An answer that does not come is no proof: the alerts go (at least once).
+  if (!fenced_) fenced_ = consumer_->confirm_membership() == KafkaConsumer::Membership::fenced;
+  return fenced_;
 }
 
 void Pipeline::take_newer_rules() {
@@ -608,6 +627,7 @@ std::vector<OutboxEntry> for_topic(std::vector<OutboxEntry> pending) {
 }  // namespace
 
 void Pipeline::resend_pending() {
+  if (fenced_) return;  // those partitions are another pod's now
   for (int32_t p : partitions_->owned()) publisher_.resend(p, partitions_->awaiting_topic(p));
 }
 
@@ -745,6 +765,7 @@ void Pipeline::periodic(bool force) {
 void Pipeline::on_assigned(const std::vector<TopicPartition>& parts) {
   probe_.partitions_assigned.Increment(static_cast<double>(parts.size()));
   spdlog::info("assigned: {}", describe(parts));
+  fenced_ = false;  // a member again
   if (first_start_from_ms_) skip_on_first_start(parts);
   // Called inside the consumer's poll: no record of these partitions was handed out yet,
   // so each state partition is complete before its first record is applied.
@@ -793,6 +814,7 @@ void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
   probe_.partitions_revoked.Increment(static_cast<double>(parts.size()));
   for (const auto& tp : parts) cursor_for(tp).skip_before_ms.reset();
   spdlog::info("{}: {}", lost ? "lost (not committed)" : "revoked (committed)", describe(parts));
+  if (lost) fenced_ = false;  // all of them: nothing is left to hold back
   if (lost) {
     drop_pending_inputs(parts);  // their records are the next owner's to read again
   } else if (fatal_.empty()) {
@@ -851,7 +873,14 @@ ConsumerOptions consumer_options(const Config& config, const std::string& group_
   o.commit_interval = config.kafka.commit_interval;
   o.session_timeout = config.kafka.session_timeout;
   o.properties = config.kafka.properties;
+  o.properties.try_emplace("socket.timeout.ms",
+                           std::to_string(default_socket_timeout(config).count()));
   return o;
+}
+
+std::chrono::milliseconds default_socket_timeout(const Config& config) {
+  return std::clamp(config.kafka.flush_timeout / 3, std::chrono::milliseconds(1000),
+                    std::chrono::milliseconds(30'000));
 }
 
 }  // namespace klaxon

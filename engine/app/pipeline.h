@@ -160,6 +160,8 @@ class Pipeline : private ConsumerListener {
   void periodic(bool force);
   // The state side of a batch: changelog, stores, alerts, repartition offsets.
   void finish_batch();
+  // True when the group has removed this pod: the batch's alerts are not to be published.
+  bool fenced();
   // The input side: queues the batch's input offsets behind its acknowledgements.
   void queue_input(std::vector<int64_t> timestamps);
   // Stores the offsets of pending inputs whose writes are acknowledged, in order. Waits
@@ -230,7 +232,10 @@ class Pipeline : private ConsumerListener {
   std::chrono::steady_clock::time_point last_advance_{};
   std::chrono::steady_clock::time_point last_state_commit_{};
   bool alerts_uncommitted_ = false;  // fired since the last state commit
-  bool state_uncommitted_ = false;   // batches processed since the last state commit
+  // The group removed this pod (fenced()): no alert leaves until partitions are lost or
+  // assigned again.
+  bool fenced_ = false;
+  bool state_uncommitted_ = false;  // batches processed since the last state commit
   std::map<int32_t, Clock> clocks_;
   // A reloaded rule set being indexed off this thread (its per-rule metrics resolved);
   // taken between two batches once ready. Last member: destroyed (awaited) first.
@@ -261,5 +266,10 @@ class Pipeline : private ConsumerListener {
 // The consumer's options from the config's kafka section, for group `group_id` (klaxon run
 // adds its repartition topic; sink-es reads as its own group).
 ConsumerOptions consumer_options(const Config& config, const std::string& group_id);
+// socket.timeout.ms of klaxon's clients unless kafka.properties sets it: a third of
+// kafka.flush_timeout. A request that is never answered (a broker that hung, a connection
+// that died without a reset) is then retried on a new connection before a batch stops
+// waiting for it.
+std::chrono::milliseconds default_socket_timeout(const Config& config);
 
 }  // namespace klaxon

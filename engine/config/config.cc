@@ -95,6 +95,22 @@ Config parse_config(const std::string& text, const std::string& file) {
           if (kv.first.Scalar() == "auto.offset.reset")
             r.problem(kv.first, "kafka.properties.auto.offset.reset",
                       "set kafka.auto_offset_reset instead (it applies to the input topics only)");
+          // A hung request is retried only after it; a batch waits at most flush_timeout.
+          if (kv.first.Scalar() == "socket.timeout.ms") {
+            const std::string& v = kc.properties["socket.timeout.ms"];
+            char* end = nullptr;
+            long long ms = std::strtoll(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || ms <= 0)
+              r.problem(kv.second, "kafka.properties.socket.timeout.ms",
+                        "must be a number of milliseconds, not '" + v + "'");
+            else if (ms >= kc.flush_timeout.count())
+              r.problem(kv.second, "kafka.properties.socket.timeout.ms",
+                        "must be shorter than kafka.flush_timeout (" +
+                            std::to_string(kc.flush_timeout.count()) +
+                            " ms): a request that hangs is retried on a new connection only "
+                            "after it, and a batch waits at most flush_timeout for its "
+                            "acknowledgements");
+          }
         }
       if (std::string why = bootstrap_servers_problem(kc.bootstrap_servers); !why.empty())
         r.problem(k["bootstrap_servers"], "kafka.bootstrap_servers", why);

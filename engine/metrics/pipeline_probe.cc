@@ -41,6 +41,9 @@ PipelineProbe::PipelineProbe(Registry& r)
       outbox_readback_incomplete(
           counter(r, "klaxon_alert_outbox_readback_incomplete_total",
                   "Outbox read-backs that could not tell which alerts the topic has")),
+      alerts_fenced(counter(r, "klaxon_alerts_fenced_total",
+                            "Alerts not published because the group had removed this pod; "
+                            "left in the outbox for their partition's next owner")),
       rules_loaded(gauge(r, "klaxon_rules_loaded", "Rules in the active rule set")),
       state_groups(gauge(r, "klaxon_state_groups", "Dedup groups in the state store (estimate)")),
       processing_latency(

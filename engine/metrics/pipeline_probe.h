@@ -53,6 +53,9 @@ class PipelineProbe : public ConsumerProbe {
   // Outbox read-backs that could not tell which alerts the topic already has (an error,
   // or the bound on records read): those alerts are sent again, under their ids.
   prometheus::Counter& outbox_readback_incomplete;
+  // Alerts not published because the group no longer counted this pod as their partition's
+  // owner (it stalled and was removed): left in the outbox for the partition's next owner.
+  prometheus::Counter& alerts_fenced;
   prometheus::Gauge& rules_loaded;
   prometheus::Gauge& state_groups;
   prometheus::Histogram& processing_latency;  // Kafka timestamp -> effects durable, seconds

@@ -133,6 +133,7 @@ void KafkaConsumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partiti
     revoked_in_poll_.insert({parts->elems[i].topic, parts->elems[i].partition});
     assigned_.erase({parts->elems[i].topic, parts->elems[i].partition});
     at_end_.erase({parts->elems[i].topic, parts->elems[i].partition});
+    committed_.erase({parts->elems[i].topic, parts->elems[i].partition});
   }
   if (cooperative) {
     if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts)) {
@@ -171,10 +172,16 @@ void KafkaConsumer::start_new_partitions_at_end(rd_kafka_topic_partition_list_t*
 }
 
 void KafkaConsumer::commit_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
-                              rd_kafka_topic_partition_list_t*, void* opaque) {
+                              rd_kafka_topic_partition_list_t* offsets, void* opaque) {
   auto* self = static_cast<KafkaConsumer*>(opaque);
   // _NO_OFFSET: nothing new was stored since the last commit; not an event worth counting.
   if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) return;
+  for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = offsets->elems[i];
+    std::pair<std::string, int32_t> key{p.topic, p.partition};
+    if (p.err == RD_KAFKA_RESP_ERR_NO_ERROR && p.offset >= 0 && self->assigned_.count(key))
+      self->committed_[key] = p.offset;
+  }
   self->listener_.on_commit(err == RD_KAFKA_RESP_ERR_NO_ERROR,
                             err == RD_KAFKA_RESP_ERR_NO_ERROR ? "" : rd_kafka_err2str(err));
 }
@@ -253,6 +260,30 @@ bool KafkaConsumer::commit_sync() {
   rd_kafka_resp_err_t e = rd_kafka_commit(rk_.get(), nullptr, 0);
   // The commit callback reports the outcome; _NO_OFFSET means nothing new to commit.
   return e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET;
+}
+
+KafkaConsumer::Membership KafkaConsumer::confirm_membership() {
+  if (rd_kafka_assignment_lost(rk_.get())) return Membership::fenced;
+  // What the group has, committed again: a commit with nothing new would send no request,
+  // and one of newer offsets would commit ahead of kafka.commit_interval.
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(committed_.size())));
+  for (const auto& [key, offset] : committed_)
+    rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second)->offset = offset;
+  if (list->cnt == 0) return Membership::unknown;
+  switch (rd_kafka_commit(rk_.get(), list.get(), 0)) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+    // Still a member: a partition moves only once its owner gave it up (cooperative), or
+    // rejoined without it (eager).
+    case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
+      return Membership::confirmed;
+    case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
+    case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
+    case RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID:
+    case RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST:
+      return Membership::fenced;
+    default:
+      return Membership::unknown;
+  }
 }
 
 size_t KafkaConsumer::set_paused(bool paused) {

@@ -100,6 +100,16 @@ class KafkaConsumer {
   // Commits the stored offsets now; returns false (and reports) on failure.
   bool commit_sync();
 
+  // Whether the group still counts this consumer as the owner of its partitions, asked of
+  // the coordinator by committing again the offsets this consumer last committed for them
+  // (the commit names the member and its generation). A pod that stalled (a hung request, a
+  // pause) may have been removed from the group while its partitions went to another pod:
+  // what it still holds must not be published. fenced: the coordinator no longer knows this
+  // member or its generation; unknown: nothing committed since the assignment to ask with,
+  // or no answer. Blocks for the round trip.
+  enum class Membership { confirmed, fenced, unknown };
+  Membership confirm_membership();
+
   // Commits stored offsets and leaves the group. Idempotent.
   void close();
 
@@ -144,10 +154,11 @@ class KafkaConsumer {
   bool rebalanced_ = false;  // a rebalance callback ran (see the destructor)
   std::set<std::pair<std::string, int32_t>> revoked_in_poll_;
   std::set<std::pair<std::string, int32_t>> assigned_;
-  std::set<std::pair<std::string, int32_t>> at_end_;  // read to the end, nothing since
-  rd_kafka_queue_t* queue_ = nullptr;                 // the consumer queue, for its length
-  uint64_t records_read_ = 0, bytes_read_ = 0;        // for the records' average size
-  std::unique_ptr<FetchNudger> nudger_;               // destroyed before rk_ (declared after it)
+  std::set<std::pair<std::string, int32_t>> at_end_;              // read to the end, nothing since
+  std::map<std::pair<std::string, int32_t>, int64_t> committed_;  // of assigned partitions
+  rd_kafka_queue_t* queue_ = nullptr;           // the consumer queue, for its length
+  uint64_t records_read_ = 0, bytes_read_ = 0;  // for the records' average size
+  std::unique_ptr<FetchNudger> nudger_;         // destroyed before rk_ (declared after it)
 };
 
 }  // namespace klaxon

@@ -49,7 +49,14 @@ TopicReader::TopicReader(TopicReaderOptions options) : options_(std::move(option
       {"enable.partition.eof", "true"},
       {"client.id", options_.client_id},
   };
-  RdKafkaConfPtr conf = make_kafka_conf(base, options_.properties, "kafka.properties");
+  // It assigns partitions itself and never joins the group: the group's timings do not
+  // apply (and max.poll.interval.ms below the default session.timeout.ms would be refused).
+  std::map<std::string, std::string> properties = options_.properties;
+  for (const char* group_only :
+       {"group.id", "session.timeout.ms", "max.poll.interval.ms", "heartbeat.interval.ms",
+        "partition.assignment.strategy", "group.instance.id", "enable.auto.commit"})
+    properties.erase(group_only);
+  RdKafkaConfPtr conf = make_kafka_conf(base, properties, "kafka.properties");
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err);
   if (rk == nullptr) throw std::runtime_error(std::string("cannot create Kafka consumer: ") + err);

@@ -263,6 +263,18 @@ TEST(Config, ResendIntervalAndMaxNotifyAge) {
   EXPECT_NE(e.find("kafka.properties.auto.offset.reset: set kafka.auto_offset_reset instead"),
             std::string::npos)
       << e;
+  // A hung produce request must be retried before a batch stops waiting for it.
+  e = problems_of("kafka:\n  flush_timeout: 20s\n  properties:\n    socket.timeout.ms: 30000\n");
+  EXPECT_NE(e.find("klaxon.yaml:4:24: kafka.properties.socket.timeout.ms: must be shorter than "
+                   "kafka.flush_timeout (20000 ms)"),
+            std::string::npos)
+      << e;
+  e = problems_of("kafka:\n  properties:\n    socket.timeout.ms: soon\n");
+  EXPECT_NE(e.find("kafka.properties.socket.timeout.ms: must be a number of milliseconds, not "
+                   "'soon'"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(problems_of("kafka:\n  properties:\n    socket.timeout.ms: 5000\n"), "");
 }
 
 TEST(Config, ElasticsearchSectionDefaultsAndValues) {

@@ -60,6 +60,23 @@ TEST(TopicReader, StopsAtTheEndItFoundOrFollowsPastIt) {
   EXPECT_EQ((*batch.begin())->payload, nullptr);
 }
 
+// kafka.properties reach every client; the group's own timings are not the reader's (it
+// never joins): max.poll.interval.ms below librdkafka's default session timeout stopped the
+// restore of every state partition.
+TEST(TopicReader, IgnoresTheGroupsTimingsInTheProperties) {
+  MockCluster cluster(1);
+  cluster.create_topic("t", 1, 1);
+  TopicReaderOptions options;
+  options.bootstrap_servers = cluster.bootstrap_servers();
+  options.topic = "t";
+  options.properties = {{"max.poll.interval.ms", "6000"},
+                        {"session.timeout.ms", "45000"},
+                        {"heartbeat.interval.ms", "500"}};
+  TopicReader reader(options);
+  MessageBatch batch;
+  EXPECT_FALSE(reader.next(batch, 10));  // empty, read to its end
+}
+
 TEST(TopicReader, FollowingAnEmptyTopicIsCaughtUpAtOnceAndSeesWhatComes) {
   MockCluster cluster(1);
   cluster.create_topic("empty", 1, 1);
