@@ -92,6 +92,9 @@ class Scenario {
           << "kafka:\n  bootstrap_servers: " << kafka_.bootstrap()
           << "\n  commit_interval: 500ms\n  poll_timeout: 50ms\n  session_timeout: 4s\n"
           << "  properties:\n    heartbeat.interval.ms: 500\n"
+          << (std::getenv("KLAXON_CHAOS_DEBUG")
+                  ? std::string("    debug: ") + std::getenv("KLAXON_CHAOS_DEBUG") + "\n"
+                  : std::string())
           << "rules:\n  path: " << source_path("rules/pay.yaml") << "\n  reload: false\n"
           << "state:\n  dir: " << pods_[i].state << "\n"
           << "metrics:\n  listen: 127.0.0.1:" << pods_[i].port << "\n"
@@ -137,7 +140,9 @@ class Scenario {
 
   void start(int i) {
     pods_[i].log_mark = slurp(pods_[i].log).size();
-    pods_[i].child = std::make_unique<Child>(pods_[i].config, pods_[i].log);
+    std::vector<std::string> args;
+    if (std::getenv("KLAXON_CHAOS_DEBUG")) args = {"--log-level", "debug"};
+    pods_[i].child = std::make_unique<Child>(pods_[i].config, pods_[i].log, "run", args);
   }
   bool running(int i) const { return pods_[i].child && pods_[i].child->running(); }
   // SIGKILLs land on pods that joined the group: librdkafka 2.0's mock coordinator can stay
