@@ -8,8 +8,8 @@
 namespace klaxon {
 namespace {
 
-// Enough for a backlog that interleaves a few days of a daily incident; each costs a byte
-// or three in the group's state.
+// Enough for a backlog that interleaves a few days of a daily incident; each costs about
+// four bytes in the group's state.
 constexpr size_t kEarlierAlertsKept = 16;
 
 }  // namespace
@@ -52,8 +52,10 @@ void AnyLogic::on_match(const Rule& rule, GroupState& g, bool fresh, int64_t t,
     f.by_match = true;
     logic::merge_ids(f.request_ids, ids, max_ids);
     f.condition = "late match, outside the realert window of the group's alerts";
-    g.times.insert(std::upper_bound(g.times.begin(), g.times.end(), t), t);
-    if (g.times.size() > kEarlierAlertsKept) g.times.erase(g.times.begin());
+    auto at = g.times.insert(std::upper_bound(g.times.begin(), g.times.end(), t), t);
+    // Full: the oldest other one goes. Never this one, or each of its repeats would alert.
+    if (g.times.size() > kEarlierAlertsKept)
+      g.times.erase(at == g.times.begin() ? g.times.begin() + 1 : g.times.begin());
     fired.push_back(std::move(f));
     return;
   }

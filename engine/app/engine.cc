@@ -50,7 +50,8 @@ ProducerOptions producer_options(const Config& config) {
   producer.properties = config.kafka.properties;
   for (const char* consumer_only :
        {"group.id", "auto.offset.reset", "enable.auto.commit", "session.timeout.ms",
-        "max.poll.interval.ms", "partition.assignment.strategy", "group.instance.id"})
+        "max.poll.interval.ms", "heartbeat.interval.ms", "partition.assignment.strategy",
+        "group.instance.id"})
     producer.properties.erase(consumer_only);
   // A produce request is given up, and retried on a new connection, after socket.timeout.ms
   // (or what is left of message.timeout.ms): librdkafka's 60 s would outlast

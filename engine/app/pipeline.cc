@@ -17,6 +17,9 @@ namespace klaxon {
 
 namespace {
 constexpr auto kPeriodicInterval = std::chrono::seconds(5);
+// How long a batch's alerts wait for the coordinator to confirm the pod's membership; no
+// answer by then is no proof of removal, and they go.
+constexpr auto kFenceTimeout = std::chrono::milliseconds(2000);
 // How long a replaced rule set serves the matches it produced (in flight in the repartition
 // topic at the swap: normally a few seconds; longer behind a backlog or a slow broker), and
 // how many such sets at most.
@@ -540,7 +543,9 @@ bool Pipeline::fenced() {
   // A stalled pod may have been removed from the group, its partitions given to another pod
   // that restored them and sent their alerts itself: asked of the coordinator before
   // anything leaves. An answer that does not come is no proof: the alerts go (at least once).
-  if (!fenced_) fenced_ = consumer_->confirm_membership() == KafkaConsumer::Membership::fenced;
+  if (!fenced_)
+    fenced_ = consumer_->confirm_membership(std::min(kFenceTimeout, config_.kafka.flush_timeout)) ==
+              KafkaConsumer::Membership::fenced;
   return fenced_;
 }
 
@@ -627,8 +632,12 @@ std::vector<OutboxEntry> for_topic(std::vector<OutboxEntry> pending) {
 }  // namespace
 
 void Pipeline::resend_pending() {
-  if (fenced_) return;  // those partitions are another pod's now
-  for (int32_t p : partitions_->owned()) publisher_.resend(p, partitions_->awaiting_topic(p));
+  std::vector<std::pair<int32_t, std::vector<OutboxEntry>>> pending;
+  for (int32_t p : partitions_->owned())
+    if (auto entries = partitions_->awaiting_topic(p); !entries.empty())
+      pending.emplace_back(p, std::move(entries));
+  if (pending.empty() || fenced()) return;  // a removed pod's partitions are another's now
+  for (auto& [p, entries] : pending) publisher_.resend(p, entries);
 }
 
 void Pipeline::submit_channels(int32_t partition, const OutboxEntry& entry) {
@@ -765,7 +774,9 @@ void Pipeline::periodic(bool force) {
 void Pipeline::on_assigned(const std::vector<TopicPartition>& parts) {
   probe_.partitions_assigned.Increment(static_cast<double>(parts.size()));
   spdlog::info("assigned: {}", describe(parts));
-  fenced_ = false;  // a member again
+  // A member again. Fenced means removed from the group, which librdkafka reports as all
+  // partitions lost: those it gets back open as new, their held-back alerts sent then.
+  fenced_ = false;
   if (first_start_from_ms_) skip_on_first_start(parts);
   // Called inside the consumer's poll: no record of these partitions was handed out yet,
   // so each state partition is complete before its first record is applied.
@@ -879,7 +890,8 @@ ConsumerOptions consumer_options(const Config& config, const std::string& group_
 }
 
 std::chrono::milliseconds default_socket_timeout(const Config& config) {
-  return std::clamp(config.kafka.flush_timeout / 3, std::chrono::milliseconds(1000),
+  // At least 2 s: librdkafka wants a consumer's 1 s above fetch.wait.max.ms (500 ms).
+  return std::clamp(config.kafka.flush_timeout / 3, std::chrono::milliseconds(2000),
                     std::chrono::milliseconds(30'000));
 }
 

@@ -267,8 +267,8 @@ class Pipeline : private ConsumerListener {
 // adds its repartition topic; sink-es reads as its own group).
 ConsumerOptions consumer_options(const Config& config, const std::string& group_id);
 // socket.timeout.ms of klaxon's clients unless kafka.properties sets it: a third of
-// kafka.flush_timeout. A request that is never answered (a broker that hung, a connection
-// that died without a reset) is then retried on a new connection before a batch stops
+// kafka.flush_timeout, 2 s to 30 s. A request that is never answered (a broker that hung, a
+// connection that died without a reset) is then retried on a new connection before a batch stops
 // waiting for it.
 std::chrono::milliseconds default_socket_timeout(const Config& config);
 

@@ -262,22 +262,43 @@ bool KafkaConsumer::commit_sync() {
   return e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET;
 }
 
-KafkaConsumer::Membership KafkaConsumer::confirm_membership() {
+KafkaConsumer::Membership KafkaConsumer::confirm_membership(std::chrono::milliseconds timeout) {
   if (rd_kafka_assignment_lost(rk_.get())) return Membership::fenced;
   // What the group has, committed again: a commit with nothing new would send no request,
-  // and one of newer offsets would commit ahead of kafka.commit_interval.
+  // and one of newer offsets would commit ahead of kafka.commit_interval. (When an
+  // automatic commit's answer is still queued, this takes its partitions back by a few
+  // offsets until the next one: records read again after a crash then, never skipped.)
   PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(committed_.size())));
   for (const auto& [key, offset] : committed_)
     rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second)->offset = offset;
   if (list->cnt == 0) return Membership::unknown;
-  switch (rd_kafka_commit(rk_.get(), list.get(), 0)) {
+  // On a queue of its own, so that a coordinator that does not answer is waited for only
+  // `timeout` (a synchronous commit would wait for it to come back).
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_.get());
+  rd_kafka_resp_err_t err = rd_kafka_commit_queue(rk_.get(), list.get(), queue, nullptr, nullptr);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(queue, static_cast<int>(timeout.count()));
+    if (ev == nullptr) {
+      err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+    } else {
+      err = rd_kafka_event_error(ev);
+      const rd_kafka_topic_partition_list_t* parts = rd_kafka_event_topic_partition_list(ev);
+      for (int i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && parts && i < parts->cnt; ++i)
+        err = parts->elems[i].err;
+      rd_kafka_event_destroy(ev);
+    }
+  }
+  rd_kafka_queue_destroy(queue);
+  switch (err) {
     case RD_KAFKA_RESP_ERR_NO_ERROR:
     // Still a member: a partition moves only once its owner gave it up (cooperative), or
     // rejoined without it (eager).
     case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
       return Membership::confirmed;
+    // The coordinator no longer knows the member: it was removed (a missed session or
+    // max.poll.interval.ms). An older generation alone is no proof: it is what a member
+    // that is rejoining still carries.
     case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
-    case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
     case RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID:
     case RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST:
       return Membership::fenced;

@@ -105,10 +105,10 @@ class KafkaConsumer {
   // (the commit names the member and its generation). A pod that stalled (a hung request, a
   // pause) may have been removed from the group while its partitions went to another pod:
   // what it still holds must not be published. fenced: the coordinator no longer knows this
-  // member or its generation; unknown: nothing committed since the assignment to ask with,
-  // or no answer. Blocks for the round trip.
+  // member, or librdkafka saw the assignment lost; unknown: nothing committed since the assignment
+  // to ask with, or no answer within `timeout`.
   enum class Membership { confirmed, fenced, unknown };
-  Membership confirm_membership();
+  Membership confirm_membership(std::chrono::milliseconds timeout);
 
   // Commits stored offsets and leaves the group. Idempotent.
   void close();

@@ -24,12 +24,14 @@ KafkaProducer::KafkaProducer(ProducerOptions options) : close_timeout_(options.c
 
 KafkaProducer::~KafkaProducer() {
   if (!rk_) return;
+  // Whoever queued these is going away or gone (members declared after the producer are
+  // destroyed before it): what the flush serves frees the callbacks without calling them.
+  callbacks_dropped_.store(true);
   if (rd_kafka_flush(rk_.get(), static_cast<int>(close_timeout_.count())) ==
       RD_KAFKA_RESP_ERR_NO_ERROR)
     return;
   // What is still queued is given up: purged so that its delivery reports are served, and
-  // with them the callbacks freed (their owners are gone; rd_kafka_destroy would not).
-  callbacks_dropped_.store(true);
+  // with them the callbacks freed (rd_kafka_destroy would not).
   rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(rk_.get(), 0);
 }

@@ -46,7 +46,9 @@ class KafkaProducer {
   using DeliveryFn = std::function<void(const Delivery&)>;
 
   explicit KafkaProducer(ProducerOptions options);
-  ~KafkaProducer();  // flushes for up to close_timeout, then purges what is left
+  // Flushes for up to close_timeout, then purges what is left; callbacks served meanwhile
+  // are freed without being called (their owners are gone).
+  ~KafkaProducer();
   KafkaProducer(const KafkaProducer&) = delete;
   KafkaProducer& operator=(const KafkaProducer&) = delete;
 

@@ -56,6 +56,11 @@ TopicReader::TopicReader(TopicReaderOptions options) : options_(std::move(option
        {"group.id", "session.timeout.ms", "max.poll.interval.ms", "heartbeat.interval.ms",
         "partition.assignment.strategy", "group.instance.id", "enable.auto.commit"})
     properties.erase(group_only);
+  // A fetch that is never answered (a connection that died without a reset) is retried on
+  // a new connection well before `timeout` gives up on the records: librdkafka's 60 s would
+  // not be.
+  properties.try_emplace("socket.timeout.ms", std::to_string(std::clamp<int64_t>(
+                                                  options_.timeout.count() / 3, 2000, 30'000)));
   RdKafkaConfPtr conf = make_kafka_conf(base, properties, "kafka.properties");
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err);

@@ -144,6 +144,11 @@ TEST(AnyRule, EarlierAlertsKeptAreBounded) {
   for (int i = 0; i < 40; ++i) ASSERT_EQ(g.match(kT0 + i * 10 * kMin).size(), 1u) << i;
   EXPECT_EQ(g.state.times.size(), 16u);
   EXPECT_EQ(g.state.times.front(), kT0 + 23 * 10 * kMin);
+  // A late burst older than every alert kept: one alert, its repeats held back.
+  EXPECT_EQ(g.match(kT0 - 60 * kMin).size(), 1u);
+  for (int i = 1; i < 20; ++i) EXPECT_THAT(g.match(kT0 - 60 * kMin + i * kSec), IsEmpty()) << i;
+  EXPECT_EQ(g.state.times.size(), 16u);
+  EXPECT_EQ(g.state.times.front(), kT0 - 60 * kMin);
 }
 
 TEST(AnyRule, RequestIdsAreDistinctBoundedAndCarriedByTheNextAlert) {
