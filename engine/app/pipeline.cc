@@ -774,8 +774,8 @@ void Pipeline::periodic(bool force) {
 void Pipeline::on_assigned(const std::vector<TopicPartition>& parts) {
   probe_.partitions_assigned.Increment(static_cast<double>(parts.size()));
   spdlog::info("assigned: {}", describe(parts));
-  // A member again. Fenced means removed from the group, which librdkafka reports as all
-  // partitions lost: those it gets back open as new, their held-back alerts sent then.
+  // A member again. A pod removed from the group had its partitions revoked or lost before
+  // this: those it gets back open as new, and their held-back alerts are sent then.
   fenced_ = false;
   if (first_start_from_ms_) skip_on_first_start(parts);
   // Called inside the consumer's poll: no record of these partitions was handed out yet,
@@ -825,8 +825,8 @@ void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
   probe_.partitions_revoked.Increment(static_cast<double>(parts.size()));
   for (const auto& tp : parts) cursor_for(tp).skip_before_ms.reset();
   spdlog::info("{}: {}", lost ? "lost (not committed)" : "revoked (committed)", describe(parts));
-  if (lost) fenced_ = false;  // all of them: nothing is left to hold back
   if (lost) {
+    fenced_ = false;  // all of them: nothing is left to hold back
     drop_pending_inputs(parts);  // their records are the next owner's to read again
   } else if (fatal_.empty()) {
     try {
