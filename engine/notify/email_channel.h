@@ -39,6 +39,4 @@ class EmailChannel : public Channel {
   void* curl_ = nullptr;  // CURL*, kept for connection reuse
 };
 
-std::string base64(std::string_view data);
-
 }  // namespace klaxon

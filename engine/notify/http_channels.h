@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "config/notify_config.h"
+#include "net/http_client.h"
 #include "notify/channel.h"
-#include "notify/http_client.h"
 #include "notify/secret.h"
 #include "notify/template.h"
 

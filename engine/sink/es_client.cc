@@ -3,7 +3,7 @@
 #include <simdjson.h>
 #include <zlib.h>
 
-#include "notify/email_channel.h"  // base64
+#include "net/base64.h"
 
 namespace klaxon {
 

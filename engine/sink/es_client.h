@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "notify/http_client.h"
+#include "net/http_client.h"
 
 namespace klaxon {
 
