@@ -46,7 +46,18 @@ TEST(ProduceErrors, SixtyOnTheInternalTopicsBrokerLoseAndDoubleNothing) {
   TempDir dir;
   int port = free_port();
   std::string config = dir.file("klaxon.yaml"), log = dir.file("klaxon.log");
-  std::ofstream(config) << child_config_yaml(kafka, dir, port) << "alert:\n  log_alerts: false\n";
+  // One Produce request in flight per connection: librdkafka takes a later request's success
+  // as proof that an earlier one it sent with a "possibly persisted" error (a timeout, not
+  // enough replicas after append) was written, and acknowledges its messages. A broker
+  // refuses the later one (out-of-order sequence) until the earlier is in; the mock checks
+  // sequences of transactional producers only (rd_kafka_mock_validate_records), so it
+  // writes the later one and the earlier messages are acknowledged but never written:
+  // with five in flight, 2 of 445 match records under ASan's timing (issue 18 item 6's
+  // 794 against 793). Not klaxon's to fix; the pods keep librdkafka's default of five.
+  std::string yaml = child_config_yaml(kafka, dir, port);
+  yaml.replace(yaml.find("  properties:\n"), 14,
+               "  properties:\n    max.in.flight.requests.per.connection: 1\n");
+  std::ofstream(config) << yaml << "alert:\n  log_alerts: false\n";
   auto pod = std::make_unique<Child>(config, log);
   ASSERT_TRUE(wait_until([&] { return slurp(log).find("assigned:") != std::string::npos; }, 60))
       << slurp(log);
