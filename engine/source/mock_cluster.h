@@ -4,9 +4,10 @@
 //
 // Limits of librdkafka 2.0.2's mock: about 5 MiB per partition (older data is dropped),
 // no Admin API (topics are created here), unknown topics auto-created with 4 partitions,
-// offset commits rejected during a rebalance, an idempotent producer's retries not
-// deduplicated (only a transactional producer's are): a request written but not answered
-// is written again by its retry.
+// offset commits rejected during a rebalance, an idempotent producer's sequence numbers not
+// checked (only a transactional producer's): a request written but not answered is written
+// again by its retry, and a request that overtook one answered "possibly persisted" is
+// written, so librdkafka acknowledges the earlier one's messages, never written.
 // Thread: create and destroy on one thread; the cluster serves on its own threads.
 #pragma once
 
