@@ -826,7 +826,7 @@ void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
   for (const auto& tp : parts) cursor_for(tp).skip_before_ms.reset();
   spdlog::info("{}: {}", lost ? "lost (not committed)" : "revoked (committed)", describe(parts));
   if (lost) {
-    fenced_ = false;  // all of them: nothing is left to hold back
+    fenced_ = false;             // all of them: nothing is left to hold back
     drop_pending_inputs(parts);  // their records are the next owner's to read again
   } else if (fatal_.empty()) {
     try {
