@@ -91,7 +91,9 @@ TEST(State, AHandOverWithNoNewInputKeepsTheRestoredEventTime) {
     Config config = test_config(kafka, dir, rules);
     config.state.dir = dir.file("pod-a");
     RunningEngine pod_a(config);
-    ASSERT_TRUE(pod_a.wait([](const PipelineStats& s) { return s.alerts_delivered >= 4; }))
+    // Not a timing test: a first join under a loaded ctest -j2 once took longer than 30 s.
+    ASSERT_TRUE(pod_a.wait([](const PipelineStats& s) { return s.alerts_delivered >= 4; },
+                           std::chrono::seconds(90)))
         << pod_a.error();
     ASSERT_TRUE(pod_a.wait([&](const PipelineStats& s) {
       return s.events >= first.size() && s.matches_applied >= first.size();
