@@ -18,6 +18,7 @@
 
 #include "core/hash.h"
 #include "source/mock_cluster.h"
+#include "source/producer.h"
 #include "state/changelog.h"
 #include "state/codec.h"
 

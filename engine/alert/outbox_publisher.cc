@@ -2,7 +2,7 @@
 
 namespace klaxon {
 
-OutboxPublisher::OutboxPublisher(KafkaProducer& producer, std::string topic, ResultFn on_result)
+OutboxPublisher::OutboxPublisher(RecordSink& producer, std::string topic, ResultFn on_result)
     : producer_(producer), topic_(std::move(topic)), on_result_(std::move(on_result)) {}
 
 void OutboxPublisher::publish(int32_t partition, const OutboxEntry& entry) {
@@ -11,7 +11,7 @@ void OutboxPublisher::publish(int32_t partition, const OutboxEntry& entry) {
   std::string error;
   bool queued = producer_.produce(
       topic_, entry.key, entry.document, {{"klaxon.alert_id", id}},
-      [this, id, partition](const KafkaProducer::Delivery& d) {
+      [this, id, partition](const RecordSink::Delivery& d) {
         in_flight_.erase(id);
         if (on_result_) on_result_(d.ok, partition, id, d.error);
       },

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "source/producer.h"
+#include "source/record_sink.h"
 #include "state/state_store.h"
 
 namespace klaxon {
@@ -26,7 +26,7 @@ class OutboxPublisher {
   using ResultFn = std::function<void(bool ok, int32_t partition, const std::string& alert_id,
                                       const std::string& error)>;
 
-  OutboxPublisher(KafkaProducer& producer, std::string topic, ResultFn on_result);
+  OutboxPublisher(RecordSink& producer, std::string topic, ResultFn on_result);
 
   // Produces an alert of state partition `partition` that was just committed to its outbox.
   void publish(int32_t partition, const OutboxEntry& entry);
@@ -35,7 +35,7 @@ class OutboxPublisher {
   size_t in_flight() const { return in_flight_.size(); }
 
  private:
-  KafkaProducer& producer_;
+  RecordSink& producer_;
   std::string topic_;
   ResultFn on_result_;
   std::set<std::string> in_flight_;

@@ -48,13 +48,13 @@ class AlertPrinter : public ConsumerListener {
 
  private:
   void loop() {
-    MessageBatch batch;
+    RecordBatch batch;
     while (!stop_) {
       batch.clear();
       consumer_->poll_batch(100, std::chrono::milliseconds(100), batch);
-      for (const rd_kafka_message_t* m : batch) {
+      for (const Record& m : batch) {
         Alert a;
-        std::string_view doc(static_cast<const char*>(m->payload), m->len);
+        std::string_view doc = m.value;
         if (!from_json(doc, a)) {
           std::printf("unreadable alert document: %.*s\n", static_cast<int>(doc.size()),
                       doc.data());

@@ -185,16 +185,13 @@ void feed_topic(Backtest& run, const RulesTestCommand& cmd, const Config& config
         "newest record, or the cluster cannot look offsets up by time (librdkafka's mock "
         "cluster cannot). Start at an offset instead: --from-offset N (0: the beginning)");
   progress.set_total(reader.total());
-  MessageBatch batch;
+  RecordBatch batch;
   uint64_t done = 0;
   while (!stop.load()) {
     batch.clear();
     if (!reader.next(batch, 1000)) break;
-    for (const rd_kafka_message_t* m : batch) {
-      rd_kafka_timestamp_type_t type;
-      std::string_view payload(static_cast<const char*>(m->payload), m->payload ? m->len : 0);
-      run.feed(payload, cmd.topic, m->partition, m->offset, rd_kafka_message_timestamp(m, &type));
-    }
+    for (const Record& m : batch)
+      run.feed(m.value, cmd.topic, m.partition, m.offset, m.timestamp_ms);
     done += batch.size();
     progress.update(done, run.totals().events);
   }

@@ -10,6 +10,7 @@
 
 #include "app/commands.h"
 #include "app/engine.h"
+#include "app/kafka_options.h"
 #include "app/silence_feed.h"
 #include "config/config.h"
 #include "config/internal_topics.h"
@@ -74,10 +75,10 @@ std::string current_user() {
 std::map<std::string, Silence> read_silences(const Config& config) {
   TopicReader reader(silences_reader_options(config, false));
   SilenceStore store;
-  MessageBatch batch;
+  RecordBatch batch;
   while (reader.next(batch, 1000)) {
     std::string error;  // a record klaxon did not write: not a silence, skipped
-    for (const rd_kafka_message_t* m : batch) apply_silence_record(store, *m, error);
+    for (const Record& m : batch) apply_silence_record(store, m, error);
     batch.clear();
   }
   std::map<std::string, Silence> out;
@@ -104,7 +105,7 @@ void write_silence(const Config& config, const Silence& s) {
   std::string json = to_json(s);
   if (!producer.produce(
           silences_topic(config.kafka.group_id), s.id, json, {},
-          [&](const KafkaProducer::Delivery& d) {
+          [&](const RecordSink::Delivery& d) {
             acknowledged = d.ok;
             if (!d.ok) error = d.error;
           },

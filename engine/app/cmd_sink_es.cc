@@ -9,6 +9,7 @@
 
 #include "app/commands.h"
 #include "app/engine.h"
+#include "app/kafka_options.h"
 #include "app/logging.h"
 #include "app/pipeline.h"
 #include "config/config.h"

@@ -2,10 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/kafka_options.h"
+#include "app/topics_setup.h"
 #include "core/text.h"
 #include "core/time.h"
 #include "match/rules_loader.h"
 #include "notify/channel_factory.h"
+#include "source/topic_reader.h"
 
 namespace klaxon {
 
@@ -44,23 +47,6 @@ std::unique_ptr<MetricsServer> serve_metrics(const std::string& listen,
   }
 }
 
-ProducerOptions producer_options(const Config& config) {
-  ProducerOptions producer;
-  producer.bootstrap_servers = config.kafka.bootstrap_servers;
-  producer.properties = config.kafka.properties;
-  for (const char* consumer_only :
-       {"group.id", "auto.offset.reset", "enable.auto.commit", "session.timeout.ms",
-        "max.poll.interval.ms", "heartbeat.interval.ms", "partition.assignment.strategy",
-        "group.instance.id"})
-    producer.properties.erase(consumer_only);
-  // A produce request is given up, and retried on a new connection, after socket.timeout.ms
-  // (or what is left of message.timeout.ms): librdkafka's 60 s would outlast
-  // kafka.flush_timeout and stop the pod. Idempotence keeps the retry from writing twice.
-  producer.properties.try_emplace("socket.timeout.ms",
-                                  std::to_string(default_socket_timeout(config).count()));
-  return producer;
-}
-
 Engine::Engine(Config config) : config_(std::move(config)) {
   registry_ = std::make_shared<prometheus::Registry>();
   probe_ = std::make_unique<PipelineProbe>(*registry_);
@@ -96,8 +82,16 @@ Engine::Engine(Config config) : config_(std::move(config)) {
   }
   Delivery delivery;
   if (dispatcher_) delivery = {dispatcher_.get(), notify_probe_.get(), &silences_};
+  PipelineIo io{*producer_,
+                [this](ConsumerListener& listener) -> std::unique_ptr<RecordSource> {
+                  return std::make_unique<KafkaConsumer>(run_consumer_options(config_), listener);
+                },
+                TopicReader::opener(),
+                // Checked (and created) before the group is joined; throws if they cannot be.
+                ensure_internal_topics(config_, producer_->handle()),
+                producer_->cluster_id(std::chrono::seconds(10)), clock_};
   pipeline_ = std::make_unique<Pipeline>(
-      config_, matcher_, *producer_, *probe_, *state_probe_,
+      config_, matcher_, io, *probe_, *state_probe_,
       [this] { return reloader_->take_if_newer(rules_generation_); }, delivery);
   // After the pipeline, which creates the silences topic; before the first delivery.
   if (dispatcher_) {

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "match/rules_reloader.h"
 #include "metrics/metrics_server.h"
+#include "source/producer.h"
 
 namespace klaxon {
 
@@ -44,13 +45,10 @@ class Engine {
   uint64_t rules_generation_ = 0;
   std::unique_ptr<MetricsServer> metrics_;
   std::shared_ptr<const Matcher> matcher_;
+  SystemClock clock_;
   std::unique_ptr<KafkaProducer> producer_;
   std::unique_ptr<Pipeline> pipeline_;
 };
-
-// The engine producer's options: kafka.properties without the consumer-only ones (which
-// would make librdkafka warn).
-ProducerOptions producer_options(const Config& config);
 
 // Loads and compiles the rules under a file or directory.
 std::shared_ptr<const Matcher> load_matcher(const std::string& rules_path);

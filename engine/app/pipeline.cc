@@ -8,7 +8,6 @@
 #include <stdexcept>
 
 #include "app/sent_alerts.h"
-#include "app/topics_setup.h"
 #include "config/internal_topics.h"
 #include "core/text.h"
 #include "core/time.h"
@@ -35,6 +34,12 @@ spdlog::level::level_enum log_level_of(std::string_view severity) {
   return spdlog::level::warn;
 }
 
+int64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               since)
+      .count();
+}
+
 // How often time advances when no record arrives (flatline and spike-down timers).
 constexpr auto kIdleAdvanceInterval = std::chrono::seconds(1);
 // Batches whose input offsets wait for Kafka's acknowledgements while the next are read;
@@ -59,18 +64,6 @@ RuleRunnerOptions rule_runner_options(const Config& config) {
   return o;
 }
 
-ConsumerOptions run_consumer_options(const Config& config) {
-  ConsumerOptions o = consumer_options(config, config.kafka.group_id);
-  // A repartition partition never committed is read from its start (its matches were
-  // acknowledged and their input offsets committed); latest applies to the input topics,
-  // which jump to their end, and --from TIME starts them at the earliest and skips.
-  if (o.auto_offset_reset == "latest" && !config.kafka.first_start_from_ms)
-    o.start_new_at_end = config.kafka.topics;
-  o.auto_offset_reset = "earliest";
-  o.topics.push_back(repartition_topic(config.kafka.group_id));
-  return o;
-}
-
 std::string describe(const std::vector<TopicPartition>& parts) {
   std::string s;
   for (const auto& p : parts) {
@@ -80,33 +73,28 @@ std::string describe(const std::vector<TopicPartition>& parts) {
   return s.empty() ? "none" : s;
 }
 
-std::string cluster_id_of(rd_kafka_t* rk) {
-  char* id = rd_kafka_clusterid(rk, 10'000);
-  if (id == nullptr) return "";
-  std::string s(id);
-  rd_kafka_mem_free(rk, id);
-  return s;
-}
 }  // namespace
 
-Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
-                   KafkaProducer& producer, PipelineProbe& probe, StateProbe& state_probe,
-                   NewerRules newer_rules, Delivery delivery)
+Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher, PipelineIo io,
+                   PipelineProbe& probe, StateProbe& state_probe, NewerRules newer_rules,
+                   Delivery delivery)
     : config_(config),
       newer_rules_(std::move(newer_rules)),
-      producer_(producer),
+      producer_(io.sink),
       probe_(probe),
       state_probe_(state_probe),
       repartition_topic_(repartition_topic(config.kafka.group_id)),
-      state_partitions_(ensure_internal_topics(config, producer.handle())),
-      cluster_id_(cluster_id_of(producer.handle())),
+      state_partitions_(io.state_partitions),
+      cluster_id_(io.cluster_id),
+      open_reader_(io.open_reader),
+      clock_(io.clock),
       rules_(std::make_unique<ActiveRules>(matcher)),
       match_(matcher, match_stage_options(rule_runner_options(config), state_partitions_)),
-      dead_letters_(producer, config.kafka.dead_letter_topic, config.kafka.group_id,
+      dead_letters_(producer_, config.kafka.dead_letter_topic, config.kafka.group_id,
                     dead_letter_value_limit(config.kafka.properties)),
-      repartition_(producer, repartition_topic_),
+      repartition_(producer_, repartition_topic_),
       publisher_(
-          producer, config.kafka.alerts_topic,
+          producer_, config.kafka.alerts_topic,
           [this](bool ok, int32_t partition, const std::string& id, const std::string& error) {
             if (ok) {
               ++stats_.alerts_delivered;
@@ -135,16 +123,18 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
   so.restore.bootstrap_servers = config.kafka.bootstrap_servers;
   so.restore.properties = config.kafka.properties;
   so.restore.topic = so.changelog_topic;
+  so.restore.open_reader = open_reader_;
   so.task = StateTaskOptions{runner.logic,
                              runner.alert,
                              0,
                              state_partitions_,
                              config.notify.default_channels,
-                             config.alert.max_notify_age};
+                             config.alert.max_notify_age,
+                             &clock_};
   so.flush_timeout = config.kafka.flush_timeout;
   so.memory_bytes = static_cast<size_t>(config.state.memory_mb) << 20;
   partitions_ = std::make_unique<StatePartitions>(
-      so, producer, state_probe,
+      so, producer_, state_probe,
       StateTask::Listener{
           [this](const Rule& rule, const Alert& alert) {
             if (rules_->contains(rule)) {
@@ -200,8 +190,7 @@ Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher,
   for (size_t i = 0; i <= std::size(kAllDecodeErrors); ++i)
     invalid_log_limiters_.emplace_back(config.log.invalid_event_interval);
   first_start_from_ms_ = config.kafka.first_start_from_ms;
-  consumer_ = std::make_unique<KafkaConsumer>(run_consumer_options(config),
-                                              static_cast<ConsumerListener&>(*this));
+  consumer_ = io.open_source(static_cast<ConsumerListener&>(*this));
   spdlog::info("consuming {} as group {} from {} (cluster {}), {}, {}, {}{}",
                fmt::join(config.kafka.topics, ","), config.kafka.group_id,
                config.kafka.bootstrap_servers, cluster_id_.empty() ? "id unknown" : cluster_id_,
@@ -221,33 +210,39 @@ Pipeline::~Pipeline() {
 }
 
 void Pipeline::run() {
-  MessageBatch batch;
-  while (!stop_.load()) {
-    batch.clear();
-    consumer_->poll_batch(static_cast<size_t>(config_.kafka.batch_size),
-                          pending_inputs_.empty()
-                              ? config_.kafka.poll_timeout
-                              : std::min(config_.kafka.poll_timeout, kPendingPollTimeout),
-                          batch);
-    if (!fatal_.empty()) break;
-    producer_.poll(std::chrono::milliseconds(0));  // delivery reports
-    store_acknowledged_inputs(false);
-    collect_deliveries();
-    take_newer_rules();
-    if (!batch.empty()) {
-      process(batch);
-    } else if (state_uncommitted_ ||
-               std::chrono::steady_clock::now() - last_advance_ >= kIdleAdvanceInterval ||
-               partitions_->has_deliveries()) {
-      // Nothing to read: changes deferred under a backlog are committed now, not a second
-      // later. Also when alerts were acknowledged: their removal from the outbox is
-      // committed promptly, so a crash soon after does not send them again.
-      advance_time(consumer_->caught_up());
-      finish_batch();
-    }
-    periodic(false);
+  while (!stop_.load() && poll_once()) {
   }
-  batch.clear();
+  finish();
+}
+
+bool Pipeline::poll_once() {
+  batch_.clear();
+  consumer_->poll_batch(static_cast<size_t>(config_.kafka.batch_size),
+                        pending_inputs_.empty()
+                            ? config_.kafka.poll_timeout
+                            : std::min(config_.kafka.poll_timeout, kPendingPollTimeout),
+                        batch_);
+  if (!fatal_.empty()) return false;
+  producer_.poll(std::chrono::milliseconds(0));  // delivery reports
+  store_acknowledged_inputs(false);
+  collect_deliveries();
+  take_newer_rules();
+  if (!batch_.empty()) {
+    process(batch_);
+  } else if (state_uncommitted_ || clock_.steady() - last_advance_ >= kIdleAdvanceInterval ||
+             partitions_->has_deliveries()) {
+    // Nothing to read: changes deferred under a backlog are committed now, not a second
+    // later. Also when alerts were acknowledged: their removal from the outbox is
+    // committed promptly, so a crash soon after does not send them again.
+    advance_time(consumer_->caught_up());
+    finish_batch();
+  }
+  periodic(false);
+  return fatal_.empty();
+}
+
+void Pipeline::finish() {
+  batch_.clear();
   if (!fatal_.empty()) throw std::runtime_error(fatal_);
   // Graceful stop: the batch in hand is done; wait for its acknowledgements and for alerts
   // in flight, then commit. Deliveries to channels still queued stay in the outbox for the
@@ -272,17 +267,16 @@ void Pipeline::run() {
       stats_.suppressed.load(), stats_.invalid.load());
 }
 
-Pipeline::Cursor& Pipeline::cursor_for(const rd_kafka_message_t& m) {
+Pipeline::Cursor& Pipeline::cursor_for(const Record& m) {
   for (auto& c : cursors_)
-    if (c.rkt == m.rkt && c.partition == m.partition) return c;
-  const char* topic = rd_kafka_topic_name(m.rkt);
+    if (c.topic_id == m.topic.data() && c.partition == m.partition) return c;
   for (auto& c : cursors_) {
-    if (c.partition == m.partition && c.topic == topic) {
-      c.rkt = m.rkt;
+    if (c.partition == m.partition && c.topic == m.topic) {
+      c.topic_id = m.topic.data();
       return c;
     }
   }
-  cursors_.push_back(Cursor{m.rkt, m.partition, topic, -1});
+  cursors_.push_back(Cursor{m.topic.data(), m.partition, std::string(m.topic), -1});
   return cursors_.back();
 }
 
@@ -293,9 +287,8 @@ Pipeline::Cursor& Pipeline::cursor_for(const TopicPartition& tp) {
   return cursors_.back();
 }
 
-bool Pipeline::skip_before_from(const rd_kafka_message_t& m, Cursor& c) {
-  rd_kafka_timestamp_type_t type;
-  int64_t ts = rd_kafka_message_timestamp(&m, &type);
+bool Pipeline::skip_before_from(const Record& m, Cursor& c) {
+  int64_t ts = m.timestamp_ms;
   if (ts >= 0 && ts < *c.skip_before_ms) {
     ++c.skipped;
     ++stats_.skipped;
@@ -309,31 +302,29 @@ bool Pipeline::skip_before_from(const rd_kafka_message_t& m, Cursor& c) {
   return false;
 }
 
-void Pipeline::process(MessageBatch& batch) {
+void Pipeline::process(RecordBatch& batch) {
   auto started = std::chrono::steady_clock::now();
   std::vector<int64_t> timestamps;
   timestamps.reserve(batch.size());
   uint64_t events = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
-    const rd_kafka_message_t* m = batch[i];
-    if (i + 1 < batch.size() && batch[i + 1]->payload != nullptr)
-      Decoder::prefetch({static_cast<const char*>(batch[i + 1]->payload), batch[i + 1]->len});
-    Cursor& c = cursor_for(*m);
-    c.last = std::max(c.last, m->offset);
+    const Record& m = batch[i];
+    if (i + 1 < batch.size() && !batch[i + 1].value.empty()) Decoder::prefetch(batch[i + 1].value);
+    Cursor& c = cursor_for(m);
+    c.last = std::max(c.last, m.offset);
     if (c.topic == repartition_topic_) {
-      process_match(*m);
+      process_match(m);
       continue;
     }
     ++events;
-    if (c.skip_before_ms && skip_before_from(*m, c)) continue;
-    rd_kafka_timestamp_type_t type;
-    timestamps.push_back(rd_kafka_message_timestamp(m, &type));
-    process_input(*m, c);
+    if (c.skip_before_ms && skip_before_from(m, c)) continue;
+    timestamps.push_back(m.timestamp_ms);
+    process_input(m, c);
   }
   bool caught_up = consumer_->caught_up();
   advance_time(caught_up);
   if (caught_up || alerts_uncommitted_ || dead_letters_in_batch_ > 0 ||
-      std::chrono::steady_clock::now() - last_state_commit_ >= kStateCommitInterval)
+      clock_.steady() - last_state_commit_ >= kStateCommitInterval)
     finish_batch();
   else
     state_uncommitted_ = true;
@@ -415,12 +406,10 @@ void Pipeline::drop_pending_inputs(const std::vector<TopicPartition>& parts) {
     });
 }
 
-void Pipeline::process_input(const rd_kafka_message_t& m, Cursor& cursor) {
-  rd_kafka_timestamp_type_t type;
-  SourceRef source{cursor.topic, m.partition, m.offset, rd_kafka_message_timestamp(&m, &type)};
-  std::string_view payload(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
+void Pipeline::process_input(const Record& m, Cursor& cursor) {
+  SourceRef source{cursor.topic, m.partition, m.offset, m.timestamp_ms};
   routed_.clear();
-  if (DecodeError e = match_.process(payload, source, routed_); e != DecodeError::none) {
+  if (DecodeError e = match_.process(m.value, source, routed_); e != DecodeError::none) {
     reject(m, e);
     return;
   }
@@ -431,11 +420,10 @@ void Pipeline::process_input(const rd_kafka_message_t& m, Cursor& cursor) {
   stats_.matches += match_.last_matches();
 }
 
-void Pipeline::process_match(const rd_kafka_message_t& m) {
+void Pipeline::process_match(const Record& m) {
   StateTask* task = partitions_->task(m.partition);
   if (task == nullptr) return;  // not ours (any more); the consumer drops such records
-  std::string_view value(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
-  if (!decode_match_record(value, record_)) {
+  if (!decode_match_record(m.value, record_)) {
     // Written by an incompatible klaxon version, or not by klaxon: kept, not applied.
     uint64_t held_back = 0;
     if (bad_match_log_limiter_.allow(now_ms(), held_back))
@@ -459,8 +447,8 @@ int64_t Pipeline::effective_now(int32_t partition, const StateTask& task, bool c
   // time moves on from that event at the wall clock's pace, so a flatline fires when nothing
   // arrives. Anchored on the newest event (not on the wall clock), replayed old logs are
   // judged in their own time; while a backlog is being read, only event time counts.
-  auto now = std::chrono::steady_clock::now();
-  Clock& clock = clocks_[partition];
+  auto now = clock_.steady();
+  PartitionClock& clock = clocks_[partition];
   int64_t stream = task.stream_time();
   if (stream != clock.stream_seen) {
     clock.stream_seen = stream;
@@ -468,29 +456,29 @@ int64_t Pipeline::effective_now(int32_t partition, const StateTask& task, bool c
   }
   if (!caught_up) return stream;
   const int64_t grace = config_.state.grace_period.count();
-  if (stream == 0) return now_ms() - grace;  // nothing read since start: the wall clock
+  if (stream == 0) return clock_.wall_ms() - grace;  // nothing read since start: the wall clock
   int64_t idle =
       std::chrono::duration_cast<std::chrono::milliseconds>(now - clock.moved_at).count();
   return std::max(stream, stream + idle - grace);
 }
 
 void Pipeline::advance_time(bool caught_up) {
-  last_advance_ = std::chrono::steady_clock::now();
+  last_advance_ = clock_.steady();
   for (int32_t p : partitions_->owned()) {
     StateTask* task = partitions_->task(p);
     task->advance(effective_now(p, *task, caught_up));
   }
 }
 
-void Pipeline::reject(const rd_kafka_message_t& m, DecodeError error) {
+void Pipeline::reject(const Record& m, DecodeError error) {
   ++stats_.invalid;
   std::string_view reason = to_string(error);
   probe_.invalid(reason).Increment();
   uint64_t held_back = 0;
   if (invalid_log_limiters_[static_cast<size_t>(error)].allow(now_ms(), held_back)) {
     spdlog::warn(
-        "invalid record {}/{}/{} ({} bytes): {}: {}; sent to {}{}", rd_kafka_topic_name(m.rkt),
-        m.partition, m.offset, m.len, reason, printable(match_.detail()), dead_letters_.topic(),
+        "invalid record {}/{}/{} ({} bytes): {}: {}; sent to {}{}", m.topic, m.partition, m.offset,
+        m.value.size(), reason, printable(match_.detail()), dead_letters_.topic(),
         held_back ? fmt::format(" ({} more with this reason since the last report)", held_back)
                   : std::string());
   }
@@ -536,7 +524,7 @@ void Pipeline::finish_batch() {
   publish_counters();
   alerts_uncommitted_ = false;
   state_uncommitted_ = false;
-  last_state_commit_ = std::chrono::steady_clock::now();
+  last_state_commit_ = clock_.steady();
 }
 
 bool Pipeline::fenced() {
@@ -545,7 +533,7 @@ bool Pipeline::fenced() {
   // anything leaves. An answer that does not come is no proof: the alerts go (at least once).
   if (!fenced_)
     fenced_ = consumer_->confirm_membership(std::min(kFenceTimeout, config_.kafka.flush_timeout)) ==
-              KafkaConsumer::Membership::fenced;
+              RecordSource::Membership::fenced;
   return fenced_;
 }
 
@@ -589,13 +577,13 @@ void Pipeline::take_newer_rules() {
 }
 
 void Pipeline::retire(std::unique_ptr<ActiveRules> rules) {
-  retired_.push_front({std::move(rules), std::chrono::steady_clock::now() + kRetiredRulesKept});
+  retired_.push_front({std::move(rules), clock_.steady() + kRetiredRulesKept});
   while (retired_.size() > kRetiredSetsKept) retired_.pop_back();
   forget_retired(false);
 }
 
 void Pipeline::forget_retired(bool expired_only) {
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock_.steady();
   size_t before = retired_.size();
   std::erase_if(retired_, [&](const RetiredRules& r) { return r.until <= now; });
   if (expired_only && retired_.size() == before) return;
@@ -671,7 +659,7 @@ std::optional<std::string> Pipeline::silenced_by(const OutboxEntry& entry) const
   if (silences_ == nullptr) return std::nullopt;
   Alert alert;
   if (!from_json(entry.document, alert)) return std::nullopt;  // delivered; never held back
-  return silences_->silenced_by(alert, now_ms());
+  return silences_->silenced_by(alert, clock_.wall_ms());
 }
 
 void Pipeline::collect_deliveries() {
@@ -701,7 +689,7 @@ void Pipeline::give_up(DeliveryOutcome outcome) {
        {"klaxon.detail", outcome.reason},
        {"klaxon.channel", channel},
        {"klaxon.alert_id", id}},
-      [this, partition, id, channel](const KafkaProducer::Delivery& d) {
+      [this, partition, id, channel](const RecordSink::Delivery& d) {
         if (!d.ok) return;  // stays in the outbox; delivery is tried again on next open
         if (notify_probe_) notify_probe_->channel(channel).dead_lettered.Increment();
         partitions_->delivered(partition, id, channel);
@@ -720,6 +708,7 @@ void Pipeline::resend_unsent(int32_t partition) {
   query.bootstrap_servers = config_.kafka.bootstrap_servers;
   query.properties = config_.kafka.properties;
   query.topic = config_.kafka.alerts_topic;
+  query.open_reader = open_reader_;
   query.oldest_queued_ms = INT64_MAX;
   for (const auto& entry : pending) {
     query.ids.insert(entry.alert_id);
@@ -758,7 +747,7 @@ void Pipeline::resend_unsent(int32_t partition) {
 }
 
 void Pipeline::periodic(bool force) {
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock_.steady();
   if (!force && now - last_periodic_ < kPeriodicInterval) return;
   last_periodic_ = now;
   size_t pending = 0;
@@ -780,12 +769,15 @@ void Pipeline::on_assigned(const std::vector<TopicPartition>& parts) {
   if (first_start_from_ms_) skip_on_first_start(parts);
   // Called inside the consumer's poll: no record of these partitions was handed out yet,
   // so each state partition is complete before its first record is applied.
+  auto started = std::chrono::steady_clock::now();
+  size_t opened = 0;
   for (const auto& tp : parts) {
     if (tp.topic != repartition_topic_) continue;
     try {
       partitions_->open(tp.partition, &rules_->by_state_id, &retired_by_state_id_);
       clocks_.erase(tp.partition);
       resend_unsent(tp.partition);
+      ++opened;
     } catch (const std::exception& e) {
       // Not thrown through librdkafka's C frames: run() stops with it.
       fatal_ = "state partition " + std::to_string(tp.partition) + ": " + e.what();
@@ -793,6 +785,10 @@ void Pipeline::on_assigned(const std::vector<TopicPartition>& parts) {
       return;
     }
   }
+  // This pod's share of a hand-over; the rest is the group's rebalance (docs/state.md).
+  if (opened > 0)
+    spdlog::info("{} open in {}", plural(opened, "state partition"),
+                 human_duration(elapsed_ms(started)));
 }
 
 void Pipeline::skip_on_first_start(const std::vector<TopicPartition>& parts) {
@@ -822,6 +818,7 @@ void Pipeline::skip_on_first_start(const std::vector<TopicPartition>& parts) {
 }
 
 void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
+  auto started = std::chrono::steady_clock::now();
   probe_.partitions_revoked.Increment(static_cast<double>(parts.size()));
   for (const auto& tp : parts) cursor_for(tp).skip_before_ms.reset();
   spdlog::info("{}: {}", lost ? "lost (not committed)" : "revoked (committed)", describe(parts));
@@ -863,6 +860,7 @@ void Pipeline::on_revoked(const std::vector<TopicPartition>& parts, bool lost) {
     }
     probe_.consumer_lag(p.topic, p.partition).Set(0);
   }
+  if (!lost) spdlog::info("handed over in {}", human_duration(elapsed_ms(started)));
 }
 
 void Pipeline::on_commit(bool ok, const std::string& error) { probe_.commit_reported(ok, error); }
@@ -873,26 +871,6 @@ void Pipeline::on_lag(const std::string& topic, int32_t partition, int64_t lag) 
 
 void Pipeline::on_error(const std::string& error, bool fatal) {
   if (probe_.error_reported(error, fatal)) request_stop();
-}
-
-ConsumerOptions consumer_options(const Config& config, const std::string& group_id) {
-  ConsumerOptions o;
-  o.bootstrap_servers = config.kafka.bootstrap_servers;
-  o.group_id = group_id;
-  o.topics = config.kafka.topics;
-  o.auto_offset_reset = config.kafka.auto_offset_reset;
-  o.commit_interval = config.kafka.commit_interval;
-  o.session_timeout = config.kafka.session_timeout;
-  o.properties = config.kafka.properties;
-  o.properties.try_emplace("socket.timeout.ms",
-                           std::to_string(default_socket_timeout(config).count()));
-  return o;
-}
-
-std::chrono::milliseconds default_socket_timeout(const Config& config) {
-  // At least 2 s: librdkafka wants a consumer's 1 s above fetch.wait.max.ms (500 ms).
-  return std::clamp(config.kafka.flush_timeout / 3, std::chrono::milliseconds(2000),
-                    std::chrono::milliseconds(30'000));
 }
 
 }  // namespace klaxon

@@ -52,6 +52,7 @@
 #include "app/rule_runner.h"
 #include "app/state_partitions.h"
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/rate_limited_log.h"
 #include "decode/decoder.h"
 #include "match/matcher.h"
@@ -63,7 +64,9 @@
 #include "source/acked_writer.h"
 #include "source/consumer.h"
 #include "source/dead_letter.h"
-#include "source/producer.h"
+#include "source/record_reader.h"
+#include "source/record_sink.h"
+#include "source/record_source.h"
 
 namespace klaxon {
 
@@ -90,15 +93,29 @@ struct Delivery {
   const SilenceStore* silences = nullptr;  // klaxon's own silences, applied before a channel
 };
 
+// What the pipeline reads from and writes to, set up by the wiring (Engine: Kafka's).
+struct PipelineIo {
+  // Writes repartitioned matches, changelog entries, alerts and dead letters.
+  RecordSink& sink;
+  // Joins the group over the input and repartition topics, reporting to the listener.
+  std::function<std::unique_ptr<RecordSource>(ConsumerListener&)> open_source;
+  // Reads the changelog (restores) and the alerts topic (read-back of the outbox).
+  OpenReader open_reader;
+  int32_t state_partitions;  // partitions of the repartition and changelog topics
+  std::string cluster_id;    // names restored stores' origin; "" when unknown
+  // Paces the loop and judges event times; a driver's manual clock moves time by hand.
+  const Clock& clock;
+};
+
 class Pipeline : private ConsumerListener {
  public:
   // Returns a rule set newer than the one in use, or null; called between batches, so it
   // must not block (RulesReloader::take_if_newer).
   using NewerRules = std::function<std::shared_ptr<const Matcher>()>;
 
-  // Collaborators are owned by the caller and must outlive the pipeline. Checks (and
-  // creates) the repartition and changelog topics; throws std::runtime_error if it cannot.
-  Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher, KafkaProducer& producer,
+  // Collaborators are owned by the caller and must outlive the pipeline. Joins the group
+  // (io.open_source) last, when everything its callbacks use is built.
+  Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher, PipelineIo io,
            PipelineProbe& probe, StateProbe& state_probe, NewerRules newer_rules = {},
            Delivery delivery = {});
   ~Pipeline() override;
@@ -109,12 +126,18 @@ class Pipeline : private ConsumerListener {
   // the repartition or dead-letter topic failed): nothing of the failed batch is committed.
   void run();
   void request_stop() { stop_.store(true); }
+  // run() in steps, for a driver that owns the thread and the timing: poll_once() is one
+  // turn of the loop (poll, process, commit what is due); false once the pipeline failed.
+  // finish() is the graceful stop (or throws the failure). run() == poll_once() until a stop
+  // is requested, then finish().
+  bool poll_once();
+  void finish();
   const PipelineStats& stats() const { return stats_; }
   int32_t state_partitions() const { return state_partitions_; }
 
  private:
-  struct Cursor {  // one partition's progress within the current batch
-    const rd_kafka_topic_t* rkt;
+  struct Cursor {          // one partition's progress within the current batch
+    const char* topic_id;  // the records' topic name pointer: stable per topic in a source
     int32_t partition;
     std::string topic;
     int64_t last;  // last offset seen in the current batch, -1 when none
@@ -134,29 +157,29 @@ class Pipeline : private ConsumerListener {
     std::vector<int64_t> timestamps;  // of its events, for the processing latency
     std::chrono::steady_clock::time_point read_at;
   };
-  struct Clock {  // per state partition: when its stream time last moved
+  struct PartitionClock {  // per state partition: when its stream time last moved
     int64_t stream_seen = 0;
     std::chrono::steady_clock::time_point moved_at{};
   };
 
-  void process(MessageBatch& batch);
-  void process_input(const rd_kafka_message_t& m, Cursor& cursor);
-  void process_match(const rd_kafka_message_t& m);
+  void process(RecordBatch& batch);
+  void process_input(const Record& m, Cursor& cursor);
+  void process_match(const Record& m);
   // Runs each state partition's timers due by its current time (see effective_now).
   void advance_time(bool caught_up);
   int64_t effective_now(int32_t partition, const StateTask& task, bool caught_up);
   void publish_counters();
   // Between batches: switches to a newer rule set when there is one.
   void take_newer_rules();
-  void reject(const rd_kafka_message_t& m, DecodeError error);
-  Cursor& cursor_for(const rd_kafka_message_t& m);
+  void reject(const Record& m, DecodeError error);
+  Cursor& cursor_for(const Record& m);
   Cursor& cursor_for(const TopicPartition& tp);
   // run --from TIME: marks the input partitions the group never committed.
   void skip_on_first_start(const std::vector<TopicPartition>& parts);
   // run --from TIME: where input partitions the group never committed begin.
   std::optional<int64_t> first_start_from_ms_;
   // True (counted) while a marked partition's records are older than --from.
-  bool skip_before_from(const rd_kafka_message_t& m, Cursor& c);
+  bool skip_before_from(const Record& m, Cursor& c);
   void periodic(bool force);
   // The state side of a batch: changelog, stores, alerts, repartition offsets.
   void finish_batch();
@@ -191,12 +214,14 @@ class Pipeline : private ConsumerListener {
 
   const Config& config_;
   NewerRules newer_rules_;
-  KafkaProducer& producer_;
+  RecordSink& producer_;
   PipelineProbe& probe_;
   StateProbe& state_probe_;
   std::string repartition_topic_;
   int32_t state_partitions_ = 0;
   std::string cluster_id_;
+  OpenReader open_reader_;
+  const Clock& clock_;
   std::unique_ptr<ActiveRules> rules_;
   MatchStage match_;
   DeadLetterWriter dead_letters_;
@@ -208,7 +233,7 @@ class Pipeline : private ConsumerListener {
   LogRateLimiter give_up_log_limiter_{std::chrono::seconds(10)};
   LogRateLimiter silenced_log_limiter_{std::chrono::seconds(10)};
   std::unique_ptr<StatePartitions> partitions_;
-  std::unique_ptr<KafkaConsumer> consumer_;
+  std::unique_ptr<RecordSource> consumer_;
 
   std::atomic<bool> stop_{false};
   std::string fatal_;  // an error in a rebalance callback, thrown by run()
@@ -216,6 +241,7 @@ class Pipeline : private ConsumerListener {
   std::vector<uint64_t> alerts_per_rule_, suppressed_per_rule_;
 
   // Per-batch scratch, reused.
+  RecordBatch batch_;
   std::vector<Cursor> cursors_;
   std::vector<RoutedRecord> routed_;
   MatchRecord record_;
@@ -236,7 +262,7 @@ class Pipeline : private ConsumerListener {
   // assigned again.
   bool fenced_ = false;
   bool state_uncommitted_ = false;  // batches processed since the last state commit
-  std::map<int32_t, Clock> clocks_;
+  std::map<int32_t, PartitionClock> clocks_;
   // A reloaded rule set being indexed off this thread (its per-rule metrics resolved);
   // taken between two batches once ready. Last member: destroyed (awaited) first.
   struct PreparedRules {
@@ -262,14 +288,5 @@ class Pipeline : private ConsumerListener {
   LogRateLimiter dropped_log_limiter_;
   LogRateLimiter too_old_log_limiter_;
 };
-
-// The consumer's options from the config's kafka section, for group `group_id` (klaxon run
-// adds its repartition topic; sink-es reads as its own group).
-ConsumerOptions consumer_options(const Config& config, const std::string& group_id);
-// socket.timeout.ms of klaxon's clients unless kafka.properties sets it: a third of
-// kafka.flush_timeout, 2 s to 30 s. A request that is never answered (a broker that hung, a
-// connection that died without a reset) is then retried on a new connection before a batch stops
-// waiting for it.
-std::chrono::milliseconds default_socket_timeout(const Config& config);
 
 }  // namespace klaxon

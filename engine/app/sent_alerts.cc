@@ -23,31 +23,22 @@ TopicReaderOptions chunk_options(const SentAlertsQuery& query, int32_t partition
   return o;
 }
 
-std::string_view alert_id(const rd_kafka_message_t* m) {
-  rd_kafka_headers_t* headers = nullptr;
-  const void* value = nullptr;
-  size_t size = 0;
-  if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-      rd_kafka_header_get_last(headers, "klaxon.alert_id", &value, &size) !=
-          RD_KAFKA_RESP_ERR_NO_ERROR ||
-      value == nullptr)
-    return {};
-  return {static_cast<const char*>(value), size};
+std::unique_ptr<RecordReader> open(const SentAlertsQuery& query,
+                                   const TopicReaderOptions& options) {
+  return query.open_reader ? query.open_reader(options) : std::make_unique<TopicReader>(options);
 }
 
 // Reads [from, to) of one partition; returns the oldest record timestamp seen (or INT64_MAX).
 int64_t read_chunk(const SentAlertsQuery& query, int32_t partition, int64_t from, int64_t to,
                    SentAlerts& out) {
-  TopicReader reader(chunk_options(query, partition, from, to));
+  std::unique_ptr<RecordReader> reader = open(query, chunk_options(query, partition, from, to));
   int64_t oldest = INT64_MAX;
-  MessageBatch batch;
-  while (reader.next(batch, 10'000)) {
-    for (const rd_kafka_message_t* m : batch) {
+  RecordBatch batch;
+  while (reader->next(batch, 10'000)) {
+    for (const Record& m : batch) {
       ++out.records_read;
-      rd_kafka_timestamp_type_t type;
-      int64_t ts = rd_kafka_message_timestamp(m, &type);
-      if (ts >= 0) oldest = std::min(oldest, ts);
-      std::string_view id = alert_id(m);
+      if (m.timestamp_ms >= 0) oldest = std::min(oldest, m.timestamp_ms);
+      std::string_view id = m.header("klaxon.alert_id").value_or(std::string_view());
       if (id.empty()) continue;
       auto it = query.ids.find(std::string(id));
       if (it != query.ids.end()) out.found.insert(*it);
@@ -66,7 +57,7 @@ SentAlerts find_sent_alerts(const SentAlertsQuery& query) {
   // A reader of nothing: the partitions and their offsets.
   TopicReaderOptions none = chunk_options(query, 0, 0, 0);
   none.partition.reset();
-  std::map<int32_t, Watermarks> partitions = TopicReader(none).all_watermarks();
+  std::map<int32_t, Watermarks> partitions = open(query, none)->all_watermarks();
   for (const auto& [p, marks] : partitions) {
     int64_t to = marks.high, chunk = kFirstChunk, read = 0;
     while (to > marks.low && out.found.size() < query.ids.size()) {

@@ -18,6 +18,8 @@
 #include <set>
 #include <string>
 
+#include "source/record_reader.h"
+
 namespace klaxon {
 
 struct SentAlertsQuery {
@@ -29,6 +31,7 @@ struct SentAlertsQuery {
   std::chrono::milliseconds clock_skew{5 * 60 * 1000};  // between pods' clocks and the broker's
   int64_t max_records_per_partition = 100'000;
   std::chrono::milliseconds timeout{15000};
+  OpenReader open_reader;  // null: Kafka's TopicReader
 };
 
 struct SentAlerts {

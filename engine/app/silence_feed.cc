@@ -21,11 +21,10 @@ TopicReaderOptions silences_reader_options(const Config& config, bool follow) {
   return o;
 }
 
-bool apply_silence_record(SilenceStore& store, const rd_kafka_message_t& m, std::string& error) {
-  std::string_view id(static_cast<const char*>(m.key), m.key_len);
+bool apply_silence_record(SilenceStore& store, const Record& m, std::string& error) {
   std::optional<std::string_view> value;
-  if (m.payload != nullptr) value.emplace(static_cast<const char*>(m.payload), m.len);
-  return store.apply(id, value, error);
+  if (!m.tombstone) value = m.value;
+  return store.apply(m.key, value, error);
 }
 
 SilenceFeed::SilenceFeed(const Config& config, SilenceStore& store, NotifyProbe& probe)
@@ -46,14 +45,13 @@ SilenceFeed::~SilenceFeed() {
 void SilenceFeed::read_some() {
   batch_.clear();
   reader_.next(batch_, 500);
-  for (const rd_kafka_message_t* m : batch_) {
-    std::string id(static_cast<const char*>(m->key), m->key_len);
+  for (const Record& m : batch_) {
+    std::string id(m.key);
     std::string error;
-    if (!apply_silence_record(store_, *m, error))
-      spdlog::warn("silences: ignored record {}/{} (key {}): {}", topic_, m->offset, id, error);
+    if (!apply_silence_record(store_, m, error))
+      spdlog::warn("silences: ignored record {}/{} (key {}): {}", topic_, m.offset, id, error);
     else if (reader_.caught_up())  // news, not the history read at start
-      spdlog::info("silence {}: {}", id,
-                   m->payload != nullptr ? describe(*store_.find(id)) : "removed");
+      spdlog::info("silence {}: {}", id, m.tombstone ? "removed" : describe(*store_.find(id)));
   }
   auto counts = store_.count_by_state(now_ms());
   probe_.set_silences(counts["active"], counts["pending"], counts["expired"]);

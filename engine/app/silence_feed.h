@@ -20,7 +20,7 @@ namespace klaxon {
 // Reading the silences topic without a consumer group (`follow`: and what comes later).
 TopicReaderOptions silences_reader_options(const Config& config, bool follow);
 // Applies one record of the silences topic to `store` (see SilenceStore::apply).
-bool apply_silence_record(SilenceStore& store, const rd_kafka_message_t& m, std::string& error);
+bool apply_silence_record(SilenceStore& store, const Record& m, std::string& error);
 
 class SilenceFeed {
  public:
@@ -38,7 +38,7 @@ class SilenceFeed {
   SilenceStore& store_;
   NotifyProbe& probe_;
   TopicReader reader_;
-  MessageBatch batch_;
+  RecordBatch batch_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -9,7 +9,7 @@
 
 namespace klaxon {
 
-StatePartitions::StatePartitions(StatePartitionsOptions options, KafkaProducer& producer,
+StatePartitions::StatePartitions(StatePartitionsOptions options, RecordSink& producer,
                                  StateProbe& probe, StateTask::Listener listener)
     : options_(std::move(options)),
       producer_(producer),

@@ -45,7 +45,7 @@ struct StatePartitionsOptions {
 
 class StatePartitions {
  public:
-  StatePartitions(StatePartitionsOptions options, KafkaProducer& producer, StateProbe& probe,
+  StatePartitions(StatePartitionsOptions options, RecordSink& producer, StateProbe& probe,
                   StateTask::Listener listener);
   ~StatePartitions();
 
@@ -83,7 +83,7 @@ class StatePartitions {
   };
 
   StatePartitionsOptions options_;
-  KafkaProducer& producer_;
+  RecordSink& producer_;
   StateProbe& probe_;
   StateTask::Listener listener_;
   StoreMemory memory_;  // shared by the partitions' stores

@@ -50,7 +50,7 @@ bool StateTask::seen(const Sample& sample) {
 }
 
 void StateTask::observe_time(int64_t event_time_ms) {
-  if (event_time_ms <= stream_time_ms_ || event_time_ms > now_ms() + kMaxFutureSkewMs) return;
+  if (event_time_ms <= stream_time_ms_ || event_time_ms > wall_ms() + kMaxFutureSkewMs) return;
   // Whatever fell due before this event happened first (a flatline that began before it).
   advance(event_time_ms - 1);
   stream_time_ms_ = event_time_ms;
@@ -116,9 +116,7 @@ void StateTask::emit(const Rule& rule, std::string_view group_key, const Firing&
   entry.key = alert_key(alert);
   entry.document = to_json(alert);
   entry.channels = rule.notify ? *rule.notify : options_.default_channels;
-  entry.queued_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
+  entry.queued_ms = wall_ms();
   // History is judged by the later of the event's time and when it reached Kafka: a live
   // log whose timestamps are hours off (a wrong zone, a skewed host) still pages.
   int64_t newest = std::max(alert.event_time_ms, sample ? sample->source.kafka_timestamp_ms : 0);

@@ -27,6 +27,7 @@
 
 #include "alert/alert.h"
 #include "alert/evaluator.h"
+#include "core/clock.h"
 #include "match/match_record.h"
 #include "state/state_store.h"
 
@@ -40,6 +41,7 @@ struct StateTaskOptions {
   std::vector<std::string> default_channels;  // for rules without `notify`
   // Alerts further behind the wall clock than this go to the alerts topic only; 0: off.
   std::chrono::milliseconds max_notify_age{0};
+  const Clock* clock = nullptr;  // the wall clock it judges event times by; null: the system's
 };
 
 class StateTask {
@@ -80,6 +82,7 @@ class StateTask {
   StateStore& store() { return store_; }
 
  private:
+  int64_t wall_ms() const { return options_.clock ? options_.clock->wall_ms() : now_ms(); }
   void emit(const Rule& rule, std::string_view group_key, const Firing& firing,
             const Sample* sample);
   bool seen(const Sample& sample);

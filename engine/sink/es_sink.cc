@@ -30,7 +30,7 @@ EsSink::~EsSink() {
 }
 
 void EsSink::run() {
-  MessageBatch batch;
+  RecordBatch batch;
   while (!stop_) {
     auto timeout = options_.poll_timeout;
     if (!open_.empty()) {
@@ -40,7 +40,7 @@ void EsSink::run() {
     }
     consumer_->poll_batch(poll_limit(), timeout, batch);
     consumer_probe_.events_consumed.Increment(static_cast<double>(batch.size()));
-    for (const rd_kafka_message_t* m : batch) handle_record(*m);
+    for (const Record& m : batch) handle_record(m);
     batch.clear();
     if (!open_.empty() && Clock::now() - open_since_ >= options_.linger) flush_open_batch();
     collect_results();
@@ -73,15 +73,9 @@ void EsSink::run() {
   probe_.paused_partitions.Set(0);
 }
 
-void EsSink::handle_record(const rd_kafka_message_t& m) {
-  std::string_view topic = rd_kafka_topic_name(m.rkt);
-  tracker_.read(TopicPartition{std::string(topic), m.partition}, m.offset);
-  RecordView r{topic,
-               m.partition,
-               m.offset,
-               rd_kafka_message_timestamp(&m, nullptr),
-               std::string_view(static_cast<const char*>(m.key), m.key ? m.key_len : 0),
-               std::string_view(static_cast<const char*>(m.payload), m.payload ? m.len : 0)};
+void EsSink::handle_record(const Record& m) {
+  tracker_.read(TopicPartition{std::string(m.topic), m.partition}, m.offset);
+  RecordView r{m.topic, m.partition, m.offset, m.timestamp_ms, m.key, m.value};
   if (r.timestamp_ms < 0) r.timestamp_ms = now_ms();
   DecodeError e = encoder_.encode(r, scratch_);
   if (e != DecodeError::none) {
@@ -89,11 +83,11 @@ void EsSink::handle_record(const rd_kafka_message_t& m) {
     consumer_probe_.invalid(reason).Increment();
     uint64_t held_back = 0;
     if (invalid_log_.allow(now_ms(), held_back))
-      spdlog::warn("invalid event {}/{}/{} ({}: {}) sent to {}{}", topic, m.partition, m.offset,
+      spdlog::warn("invalid event {}/{}/{} ({}: {}) sent to {}{}", m.topic, m.partition, m.offset,
                    reason, printable(encoder_.detail()), dead_letters_.topic(),
                    held_back ? fmt::format("; {} more since the last such line", held_back) : "");
     dead_letters_.send(m, reason, encoder_.detail());
-    invalid_.push_back({std::string(topic), m.partition, m.offset});
+    invalid_.push_back({std::string(m.topic), m.partition, m.offset});
     return;
   }
   if (!open_.empty() && open_bytes_ + scratch_.bytes() > options_.bulk_max_bytes)

@@ -65,7 +65,7 @@ class EsSink : private ConsumerListener {
   size_t outstanding() const { return tracker_.outstanding(); }
 
  private:
-  void handle_record(const rd_kafka_message_t& m);
+  void handle_record(const Record& m);
   void flush_open_batch();
   void collect_results();
   void send_dead_letters();

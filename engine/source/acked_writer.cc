@@ -12,7 +12,7 @@ void AckedWriter::send(std::string_view key, std::string_view value,
   std::string error;
   bool queued = producer_.produce(
       topic_, key, value, headers,
-      [this, sequence](const KafkaProducer::Delivery& d) {
+      [this, sequence](const RecordSink::Delivery& d) {
         --pending_;
         if (d.ok) {
           ++acknowledged_;

@@ -15,20 +15,20 @@
 #include <string_view>
 #include <vector>
 
-#include "source/producer.h"
+#include "source/record_sink.h"
 
 namespace klaxon {
 
 class AckedWriter {
  public:
-  AckedWriter(KafkaProducer& producer, std::string topic)
+  AckedWriter(RecordSink& producer, std::string topic)
       : producer_(producer), topic_(std::move(topic)) {}
   AckedWriter(const AckedWriter&) = delete;
   AckedWriter& operator=(const AckedWriter&) = delete;
 
   // Queues one message; a message that cannot be queued counts as failed (see wait()).
   void send(std::string_view key, std::string_view value, const std::vector<Header>& headers,
-            int32_t partition = RD_KAFKA_PARTITION_UA);
+            int32_t partition = RecordSink::kAnyPartition);
   // Waits for every message sent so far. Returns false, with the first error, when one
   // failed or was not acknowledged within `timeout`; the error is then cleared.
   bool wait(std::chrono::milliseconds timeout, std::string& error);
@@ -48,7 +48,7 @@ class AckedWriter {
   const std::string& topic() const { return topic_; }
 
  private:
-  KafkaProducer& producer_;
+  RecordSink& producer_;
   std::string topic_;
   uint64_t pending_ = 0;
   uint64_t acknowledged_ = 0;

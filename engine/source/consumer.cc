@@ -25,23 +25,6 @@ struct PartitionListDeleter {
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 }  // namespace
 
-void MessageBatch::clear() {
-  for (auto* m : messages_) rd_kafka_message_destroy(m);
-  messages_.clear();
-}
-
-void MessageBatch::drop(const std::set<std::pair<std::string, int32_t>>& partitions) {
-  size_t kept = 0;
-  for (auto* m : messages_) {
-    if (partitions.count({rd_kafka_topic_name(m->rkt), m->partition})) {
-      rd_kafka_message_destroy(m);
-    } else {
-      messages_[kept++] = m;
-    }
-  }
-  messages_.resize(kept);
-}
-
 KafkaConsumer::KafkaConsumer(ConsumerOptions options, ConsumerListener& listener)
     : options_(std::move(options)), listener_(listener) {
   std::map<std::string, std::string> base = {
@@ -56,8 +39,13 @@ KafkaConsumer::KafkaConsumer(ConsumerOptions options, ConsumerListener& listener
       {"auto.commit.interval.ms", std::to_string(options_.commit_interval.count())},
       {"statistics.interval.ms", std::to_string(options_.stats_interval.count())},
       {"session.timeout.ms", std::to_string(options_.session_timeout.count())},
+      // A member learns that its group rebalances from a heartbeat's answer, and on a real
+      // broker a JoinGroup round ends when every member has rejoined: each round of a
+      // hand-over (two, with cooperative-sticky) waits up to one interval. A tenth of the
+      // session (1 s for 10 s) keeps a hand-over near the session timeout, for one small
+      // request per second per pod.
       {"heartbeat.interval.ms",
-       std::to_string(std::min<int64_t>(3000, options_.session_timeout.count() / 3))},
+       std::to_string(std::clamp<int64_t>(options_.session_timeout.count() / 10, 100, 3000))},
       // End-of-partition events tell the engine it has read all there is (caught_up()).
       {"enable.partition.eof", "true"},
       {"client.id", "klaxon"},
@@ -216,7 +204,7 @@ void KafkaConsumer::report_lag(const char* json, size_t len) {
   }
 }
 
-void KafkaConsumer::poll_batch(size_t max, std::chrono::milliseconds timeout, MessageBatch& out) {
+void KafkaConsumer::poll_batch(size_t max, std::chrono::milliseconds timeout, RecordBatch& out) {
   revoked_in_poll_.clear();
   int wait = static_cast<int>(timeout.count());
   while (out.size() < max) {

@@ -24,27 +24,10 @@
 
 #include "source/fetch_nudger.h"
 #include "source/kafka_conf.h"
+#include "source/record.h"
+#include "source/record_source.h"
 
 namespace klaxon {
-
-struct TopicPartition {
-  std::string topic;
-  int32_t partition;
-  auto operator<=>(const TopicPartition&) const = default;
-};
-
-// What the consumer reports; implemented by the app to log and update metrics.
-class ConsumerListener {
- public:
-  virtual ~ConsumerListener() = default;
-  virtual void on_assigned(const std::vector<TopicPartition>&) {}
-  // Before the partitions are committed and unassigned: offsets stored now go with the
-  // hand-over. lost: the partitions were lost (session timeout), nothing is committed.
-  virtual void on_revoked(const std::vector<TopicPartition>&, bool /*lost*/) {}
-  virtual void on_commit(bool /*ok*/, const std::string& /*error*/) {}
-  virtual void on_lag(const std::string& /*topic*/, int32_t /*partition*/, int64_t /*lag*/) {}
-  virtual void on_error(const std::string& /*error*/, bool /*fatal*/) {}
-};
 
 struct ConsumerOptions {
   std::string bootstrap_servers;
@@ -60,42 +43,20 @@ struct ConsumerOptions {
   std::map<std::string, std::string> properties;   // librdkafka properties; win over the above
 };
 
-// Owns polled messages; destroys them on clear() and destruction.
-class MessageBatch {
- public:
-  MessageBatch() = default;
-  ~MessageBatch() { clear(); }
-  MessageBatch(const MessageBatch&) = delete;
-  MessageBatch& operator=(const MessageBatch&) = delete;
-
-  void clear();
-  void push(rd_kafka_message_t* m) { messages_.push_back(m); }
-  // Drops (destroys) messages of the given partitions.
-  void drop(const std::set<std::pair<std::string, int32_t>>& partitions);
-  size_t size() const { return messages_.size(); }
-  bool empty() const { return messages_.empty(); }
-  const rd_kafka_message_t* operator[](size_t i) const { return messages_[i]; }
-  auto begin() const { return messages_.begin(); }
-  auto end() const { return messages_.end(); }
-
- private:
-  std::vector<rd_kafka_message_t*> messages_;
-};
-
-class KafkaConsumer {
+class KafkaConsumer : public RecordSource {
  public:
   // Throws LoadError for a bad property and std::runtime_error when the client cannot start.
   KafkaConsumer(ConsumerOptions options, ConsumerListener& listener);
-  ~KafkaConsumer();
+  ~KafkaConsumer() override;
   KafkaConsumer(const KafkaConsumer&) = delete;
   KafkaConsumer& operator=(const KafkaConsumer&) = delete;
 
   // Polls up to `max` records, waiting up to `timeout` for the first one. Errors that are
   // not records (partition EOF, transport errors) are reported to the listener, not returned.
-  void poll_batch(size_t max, std::chrono::milliseconds timeout, MessageBatch& out);
+  void poll_batch(size_t max, std::chrono::milliseconds timeout, RecordBatch& out) override;
 
   // Marks processing done up to (excluding) `next_offset` for each partition.
-  void store_offsets(const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets);
+  void store_offsets(const std::vector<std::pair<TopicPartition, int64_t>>& next_offsets) override;
 
   // Commits the stored offsets now; returns false (and reports) on failure.
   bool commit_sync();
@@ -107,30 +68,29 @@ class KafkaConsumer {
   // what it still holds must not be published. fenced: the coordinator no longer knows this
   // member, or librdkafka saw the assignment lost; unknown: nothing committed since the assignment
   // to ask with, or no answer within `timeout`.
-  enum class Membership { confirmed, fenced, unknown };
-  Membership confirm_membership(std::chrono::milliseconds timeout);
+  Membership confirm_membership(std::chrono::milliseconds timeout) override;
 
   // Commits stored offsets and leaves the group. Idempotent.
-  void close();
+  void close() override;
 
   // The Kafka cluster id, or "" when the cluster does not report one within `timeout`.
   std::string cluster_id(std::chrono::milliseconds timeout);
 
   // True when partitions are assigned and every one has been read to its end (no record
   // polled since its end-of-partition event). False while joining the group or catching up.
-  bool caught_up() const;
+  bool caught_up() const override;
 
   // Stops (true) or restarts (false) fetching from every assigned partition, for
   // backpressure; the group membership stays alive as long as poll_batch() is called.
   // Partitions assigned later start unpaused: call again after a rebalance. Returns how
   // many partitions it applied to.
-  size_t set_paused(bool paused);
+  size_t set_paused(bool paused) override;
 
   std::vector<TopicPartition> assignment();
   // The group's committed offsets of `parts` (-1 where none was committed: a first start).
   // Blocks up to `timeout`; throws std::runtime_error when the coordinator does not answer.
   std::map<TopicPartition, int64_t> committed(const std::vector<TopicPartition>& parts,
-                                              std::chrono::milliseconds timeout);
+                                              std::chrono::milliseconds timeout) override;
   // Times fetching was nudged back on after the prefetch queue filled (see FetchNudger).
   uint64_t fetch_nudges() const { return nudger_ ? nudger_->nudges() : 0; }
   rd_kafka_t* handle() { return rk_.get(); }

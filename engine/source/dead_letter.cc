@@ -33,12 +33,9 @@ size_t dead_letter_value_limit(const std::map<std::string, std::string>& propert
   return max > 2 * kHeadroomBytes ? max - kHeadroomBytes : max / 2;
 }
 
-void DeadLetterWriter::send(const rd_kafka_message_t& record, std::string_view reason,
+void DeadLetterWriter::send(const Record& record, std::string_view reason,
                             std::string_view detail) {
-  std::string_view key(static_cast<const char*>(record.key), record.key ? record.key_len : 0);
-  std::string_view value(static_cast<const char*>(record.payload), record.payload ? record.len : 0);
-  send(rd_kafka_topic_name(record.rkt), record.partition, record.offset, key, value, reason,
-       detail);
+  send(record.topic, record.partition, record.offset, record.key, record.value, reason, detail);
 }
 
 void DeadLetterWriter::send(std::string_view topic, int32_t partition, int64_t offset,

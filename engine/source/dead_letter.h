@@ -20,14 +20,13 @@
 // Thread: the pipeline thread.
 #pragma once
 
-#include <librdkafka/rdkafka.h>
-
 #include <chrono>
 #include <map>
 #include <string>
 #include <string_view>
 
 #include "source/acked_writer.h"
+#include "source/record.h"
 
 namespace klaxon {
 
@@ -40,13 +39,13 @@ size_t dead_letter_value_limit(const std::map<std::string, std::string>& propert
 class DeadLetterWriter {
  public:
   // `group`: the consumer group whose verdict the dead letters are (part of their key).
-  DeadLetterWriter(KafkaProducer& producer, std::string topic, std::string group,
+  DeadLetterWriter(RecordSink& producer, std::string topic, std::string group,
                    size_t max_value_bytes = dead_letter_value_limit({}))
       : writer_(producer, std::move(topic)),
         group_(std::move(group)),
         max_value_bytes_(max_value_bytes) {}
 
-  void send(const rd_kafka_message_t& record, std::string_view reason, std::string_view detail);
+  void send(const Record& record, std::string_view reason, std::string_view detail);
   // The same for a record already copied out of its message (topic/partition/offset name
   // the original in klaxon.source).
   void send(std::string_view topic, int32_t partition, int64_t offset, std::string_view key,

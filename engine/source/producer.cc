@@ -93,4 +93,12 @@ bool KafkaProducer::flush(std::chrono::milliseconds timeout) {
 
 int KafkaProducer::in_flight() const { return rd_kafka_outq_len(rk_.get()); }
 
+std::string KafkaProducer::cluster_id(std::chrono::milliseconds timeout) {
+  char* id = rd_kafka_clusterid(rk_.get(), static_cast<int>(timeout.count()));
+  if (id == nullptr) return "";
+  std::string s(id);
+  rd_kafka_mem_free(rk_.get(), id);
+  return s;
+}
+
 }  // namespace klaxon

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "source/kafka_conf.h"
+#include "source/record_sink.h"
 
 namespace klaxon {
 
@@ -28,46 +29,28 @@ struct ProducerOptions {
   std::chrono::milliseconds close_timeout{10'000};
 };
 
-struct Header {
-  std::string name;
-  std::string value;
-};
-
-class KafkaProducer {
+class KafkaProducer : public RecordSink {
  public:
-  // What Kafka said of one message: ok=false carries librdkafka's reason; partition and
-  // offset are where it was written (offset -1 when it was not).
-  struct Delivery {
-    bool ok;
-    std::string error;
-    int32_t partition;
-    int64_t offset;
-  };
-  using DeliveryFn = std::function<void(const Delivery&)>;
-
   explicit KafkaProducer(ProducerOptions options);
   // Flushes for up to close_timeout, then purges what is left; callbacks served meanwhile
   // are freed without being called (their owners are gone).
-  ~KafkaProducer();
+  ~KafkaProducer() override;
   KafkaProducer(const KafkaProducer&) = delete;
   KafkaProducer& operator=(const KafkaProducer&) = delete;
 
-  // Queues one message (waiting while the local queue is full). Returns false with
-  // `error` when it cannot be queued at all (unknown topic, message too large, fatal).
   bool produce(std::string_view topic, std::string_view key, std::string_view value,
                const std::vector<Header>& headers, DeliveryFn on_delivery, std::string* error,
-               int32_t partition = RD_KAFKA_PARTITION_UA);
-
-  void poll(std::chrono::milliseconds timeout);
-  // Waits until every queued message is delivered or failed; false on timeout.
-  bool flush(std::chrono::milliseconds timeout);
-  int in_flight() const;
+               int32_t partition = kAnyPartition) override;
+  void poll(std::chrono::milliseconds timeout) override;
+  bool flush(std::chrono::milliseconds timeout) override;
+  int in_flight() const override;
   // Messages whose delivery failed and that had no callback.
   uint64_t failed_without_callback() const { return failed_without_callback_; }
-  // The owners of the delivery callbacks are going away (a stop after a fatal error leaves
-  // messages in flight): from now on callbacks are freed without being called, also by the
-  // flush in the destructor.
-  void drop_callbacks() { callbacks_dropped_.store(true); }
+  // Also by the flush in the destructor (a stop after a fatal error leaves messages in
+  // flight).
+  void drop_callbacks() override { callbacks_dropped_.store(true); }
+  // The Kafka cluster id, or "" when the cluster does not report one within `timeout`.
+  std::string cluster_id(std::chrono::milliseconds timeout);
   rd_kafka_t* handle() { return rk_.get(); }
 
  private:

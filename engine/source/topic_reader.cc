@@ -123,16 +123,17 @@ TopicReader::TopicReader(TopicReaderOptions options) : options_(std::move(option
     throw std::runtime_error(std::string("cannot assign partitions: ") + rd_kafka_err2str(e));
 }
 
-Watermarks TopicReader::watermarks(int32_t partition) const {
-  auto it = watermarks_.find(partition);
-  return it == watermarks_.end() ? Watermarks{} : it->second;
+OpenReader TopicReader::opener() {
+  return [](const TopicReaderOptions& options) -> std::unique_ptr<RecordReader> {
+    return std::make_unique<TopicReader>(options);
+  };
 }
 
 TopicReader::~TopicReader() {
   if (rk_) rd_kafka_consumer_close(rk_.get());
 }
 
-bool TopicReader::next(MessageBatch& out, size_t max) {
+bool TopicReader::next(RecordBatch& out, size_t max) {
   int wait = 500;
   auto quiet_since = std::chrono::steady_clock::now();
   while ((options_.follow || !ranges_.empty()) && out.size() < max) {

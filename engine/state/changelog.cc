@@ -26,8 +26,8 @@ size_t ChangelogWriter::send(StateStore& store, int32_t partition) {
 
 namespace {
 
-std::unique_ptr<TopicReader> open_reader(const RestoreOptions& options,
-                                         std::optional<int64_t> from) {
+std::unique_ptr<RecordReader> open_reader(const RestoreOptions& options,
+                                          std::optional<int64_t> from) {
   TopicReaderOptions o;
   o.bootstrap_servers = options.bootstrap_servers;
   o.properties = options.properties;
@@ -36,7 +36,7 @@ std::unique_ptr<TopicReader> open_reader(const RestoreOptions& options,
   o.from_offset = from;
   o.timeout = options.timeout;
   o.client_id = "klaxon-restore";
-  return std::make_unique<TopicReader>(o);
+  return options.open_reader ? options.open_reader(o) : std::make_unique<TopicReader>(o);
 }
 
 }  // namespace
@@ -48,7 +48,7 @@ RestoreProgress restore_store(StateStore& store, const RestoreOptions& options,
   int64_t checkpoint = -1;
   bool has_checkpoint = store.checkpoint(identity, checkpoint);
   bool ours = has_checkpoint && identity == options.identity;
-  std::unique_ptr<TopicReader> reader =
+  std::unique_ptr<RecordReader> reader =
       open_reader(options, ours ? std::optional<int64_t>(checkpoint + 1) : std::nullopt);
   Watermarks w = reader->watermarks(options.partition);
   // The local copy is usable when it mirrors this changelog and what follows its
@@ -77,23 +77,23 @@ RestoreProgress restore_store(StateStore& store, const RestoreOptions& options,
     ready_offset = -1;
   };
   auto last_report = std::chrono::steady_clock::now();
-  MessageBatch batch;
+  RecordBatch batch;
   while (reader->next(batch, 10'000)) {
-    for (const rd_kafka_message_t* m : batch) {
-      p.position = m->offset + 1;
+    for (const Record& m : batch) {
+      p.position = m.offset + 1;
       ++p.records;
-      std::string_view key(static_cast<const char*>(m->key), m->key ? m->key_len : 0);
+      std::string_view key = m.key;
       if (key == kMarkerKey) {
         // A complete batch: everything since the previous marker is applied.
         for (auto& c : pending) ready.push_back(std::move(c));
         pending.clear();
-        ready_offset = m->offset;
+        ready_offset = m.offset;
         ++p.batches;
         if (ready.size() >= kRestoreChunk) apply_ready();
         continue;
       }
       StateStore::Change c{std::string(key), std::nullopt};
-      if (m->payload != nullptr) c.value.emplace(static_cast<const char*>(m->payload), m->len);
+      if (!m.tombstone) c.value.emplace(m.value);
       pending.push_back(std::move(c));
     }
     batch.clear();

@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "source/acked_writer.h"
+#include "source/record_reader.h"
 #include "state/state_store.h"
 
 namespace klaxon {
@@ -31,8 +32,7 @@ inline constexpr std::string_view kMarkerKey = std::string_view("\0klaxon.commit
 
 class ChangelogWriter {
  public:
-  ChangelogWriter(KafkaProducer& producer, std::string topic)
-      : writer_(producer, std::move(topic)) {}
+  ChangelogWriter(RecordSink& producer, std::string topic) : writer_(producer, std::move(topic)) {}
 
   // Produces `store`'s current batch to `partition`: the changed keys, then a marker.
   // Returns the number of records sent (0: the batch changes nothing; no marker either).
@@ -59,6 +59,7 @@ struct RestoreOptions {
   std::string identity;  // names this changelog partition in the checkpoint (cluster/topic/p)
   std::chrono::milliseconds timeout{30000};
   std::chrono::milliseconds progress_interval{5000};
+  OpenReader open_reader;  // null: Kafka's TopicReader
 };
 
 struct RestoreProgress {

@@ -4,6 +4,7 @@
 // Found by the chaos campaign: with librdkafka's 60 s socket.timeout.ms a state commit
 // waited out kafka.flush_timeout (30 s) and the pod stopped.
 #include "app/engine.h"
+#include "app/kafka_options.h"
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>

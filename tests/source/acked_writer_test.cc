@@ -3,7 +3,8 @@
 #include "source/acked_writer.h"
 
 #include <gtest/gtest.h>
-#include <librdkafka/rdkafka_mock.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>  // must follow rdkafka.h
 
 #include "source/mock_cluster.h"
 #include "source/producer.h"

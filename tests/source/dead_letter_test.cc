@@ -12,16 +12,12 @@
 namespace klaxon {
 namespace {
 
-std::map<std::string, std::string> headers_of(const rd_kafka_message_t* m) {
+// The headers a dead letter may carry, as a map of those present.
+std::map<std::string, std::string> headers_of(const Record& m) {
   std::map<std::string, std::string> out;
-  rd_kafka_headers_t* hdrs = nullptr;
-  if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
-  const char* name;
-  const void* value;
-  size_t size;
-  for (size_t i = 0;
-       rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
-    out[name] = std::string(static_cast<const char*>(value), size);
+  for (const char* name : {"klaxon.source", "klaxon.reason", "klaxon.original_key",
+                           "klaxon.original_bytes", "klaxon.original_fnv1a", "klaxon.truncated"})
+    if (auto value = m.header(name)) out[name] = std::string(*value);
   return out;
 }
 
@@ -55,13 +51,13 @@ TEST(DeadLetterWriter, AnyRecordIsDeadLetteredWithinTheLimitsKeyedByItsSource) {
   o.bootstrap_servers = cluster.bootstrap_servers();
   o.topic = "dead";
   TopicReader reader(o);
-  MessageBatch batch;
+  RecordBatch batch;
   while (!reader.caught_up()) reader.next(batch, 100);
   ASSERT_EQ(batch.size(), values.size());
   for (size_t i = 0; i < values.size(); ++i) {
-    const rd_kafka_message_t* m = batch[i];
-    std::string key(static_cast<const char*>(m->key), m->key_len);
-    std::string value(static_cast<const char*>(m->payload), m->payload ? m->len : 0);
+    const Record& m = batch[i];
+    std::string key(m.key);
+    std::string value(m.value);
     auto h = headers_of(m);
     std::string source = "logs/2/" + std::to_string(100 + i);
     EXPECT_EQ(key, source + "@klaxon");

@@ -53,7 +53,7 @@ TEST(FetchNudger, ADrainedFullQueueIsRefilledWithoutWaitingForLibrdkafkasTimer) 
   ConsumerListener listener;
   KafkaConsumer consumer(options, listener);
 
-  MessageBatch batch;
+  RecordBatch batch;
   size_t consumed = 0;
   auto deadline = Clock::now() + std::chrono::seconds(60);
   while (consumed == 0 && Clock::now() < deadline) {
@@ -76,7 +76,7 @@ TEST(FetchNudger, ADrainedFullQueueIsRefilledWithoutWaitingForLibrdkafkasTimer) 
       if (started.size() == 3) longest_wait = std::max(longest_wait, now - last_record);
       last_record = now;
     }
-    for (const rd_kafka_message_t* m : batch) started.insert(m->partition);
+    for (const Record& m : batch) started.insert(m.partition);
     consumed += batch.size();
     batch.clear();
   }

@@ -19,10 +19,9 @@ void produce(KafkaProducer& producer, const std::string& topic, const std::strin
   ASSERT_TRUE(producer.flush(std::chrono::seconds(10)));
 }
 
-std::vector<std::string> keys(const MessageBatch& batch) {
+std::vector<std::string> keys(const RecordBatch& batch) {
   std::vector<std::string> out;
-  for (const rd_kafka_message_t* m : batch)
-    out.emplace_back(static_cast<const char*>(m->key), m->key_len);
+  for (const Record& m : batch) out.emplace_back(m.key);
   return out;
 }
 
@@ -41,7 +40,7 @@ TEST(TopicReader, StopsAtTheEndItFoundOrFollowsPastIt) {
   TopicReader follower(options);
 
   produce(producer, "t", "b", &v);  // after both began
-  MessageBatch batch;
+  RecordBatch batch;
   std::vector<std::string> read;
   while (once.next(batch, 10)) {
     for (auto& k : keys(batch)) read.push_back(k);
@@ -57,7 +56,7 @@ TEST(TopicReader, StopsAtTheEndItFoundOrFollowsPastIt) {
   batch.clear();
   for (int i = 0; i < 20 && batch.empty(); ++i) follower.next(batch, 10);
   ASSERT_EQ(keys(batch), std::vector<std::string>{"c"});
-  EXPECT_EQ((*batch.begin())->payload, nullptr);
+  EXPECT_TRUE(batch.begin()->tombstone);
 }
 
 // kafka.properties reach every client; the group's own timings are not the reader's (it
@@ -73,7 +72,7 @@ TEST(TopicReader, IgnoresTheGroupsTimingsInTheProperties) {
                         {"session.timeout.ms", "45000"},
                         {"heartbeat.interval.ms", "500"}};
   TopicReader reader(options);
-  MessageBatch batch;
+  RecordBatch batch;
   EXPECT_FALSE(reader.next(batch, 10));  // empty, read to its end
 }
 
@@ -86,7 +85,7 @@ TEST(TopicReader, FollowingAnEmptyTopicIsCaughtUpAtOnceAndSeesWhatComes) {
   options.follow = true;
   TopicReader follower(options);
   EXPECT_TRUE(follower.caught_up());
-  MessageBatch batch;
+  RecordBatch batch;
   EXPECT_TRUE(follower.next(batch, 10));  // returns (empty) instead of blocking
   EXPECT_TRUE(batch.empty());
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "source/mock_cluster.h"
+#include "source/producer.h"
 #include "state/temp_dir.h"
 
 namespace klaxon {
