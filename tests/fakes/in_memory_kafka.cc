@@ -50,15 +50,15 @@ bool FakeSink::produce(std::string_view topic, std::string_view key, std::string
     return false;
   }
   if (partition == kAnyPartition)
-    partition = static_cast<int32_t>(std::hash<std::string_view>()(key) %
-                                     static_cast<size_t>(partitions));
+    partition =
+        static_cast<int32_t>(std::hash<std::string_view>()(key) % static_cast<size_t>(partitions));
   if (partition < 0 || partition >= partitions) {
     if (error) *error = "Local: Unknown partition";
     return false;
   }
   Queued q{std::move(name), partition,
-           StoredRecord{std::string(key), std::string(value), value.data() == nullptr,
-                        clock_.wall_ms(), {}},
+           StoredRecord{
+               std::string(key), std::string(value), value.data() == nullptr, clock_.wall_ms(), {}},
            std::move(on_delivery)};
   for (const Header& h : headers) q.record.headers.emplace_back(h.name, h.value);
   queued_.push_back(std::move(q));

@@ -82,6 +82,12 @@ class FakeSink final : public RecordSink {
   int in_flight() const override { return static_cast<int>(queued_.size()); }
   void drop_callbacks() override { callbacks_dropped_ = true; }
 
+  // Records of `topic` produced and not yet written.
+  size_t queued(const std::string& topic) const {
+    size_t n = 0;
+    for (const Queued& q : queued_) n += q.topic == topic;
+    return n;
+  }
   // While held, nothing is written or acknowledged (a broker that does not answer).
   void hold(bool held) { held_ = held; }
   // The next `n` records fail with `error` (not written).

@@ -16,11 +16,20 @@ std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default: out += c;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += c;
     }
   }
   return out + "\"";
@@ -46,13 +55,15 @@ Pod::Pod(TopologyDriver& driver, const std::string& name)
   config_.state.dir = driver.dir_ + "/" + name;
   PipelineIo io{sink_,
                 [this, &driver](ConsumerListener& listener) -> std::unique_ptr<RecordSource> {
-                  auto source = std::make_unique<FakeSource>(driver.kafka_,
-                                                             config_.kafka.group_id, listener);
+                  auto source =
+                      std::make_unique<FakeSource>(driver.kafka_, config_.kafka.group_id, listener);
                   source_ = source.get();
                   return source;
                 },
-                FakeReader::opener(driver.kafka_), driver.options_.state_partitions,
-                "in-memory-cluster", driver.clock_};
+                FakeReader::opener(driver.kafka_),
+                driver.options_.state_partitions,
+                "in-memory-cluster",
+                driver.clock_};
   pipeline_ = std::make_unique<Pipeline>(config_, driver.matcher_, io, probe_, state_probe_);
 }
 
@@ -136,9 +147,10 @@ std::vector<TopicPartition> TopologyDriver::all_partitions() const {
 
 void TopologyDriver::produce_event(int32_t partition, const std::string& json,
                                    int64_t kafka_timestamp_ms) {
-  kafka_.append(config_.kafka.topics.front(), partition,
-                StoredRecord{"", json, false,
-                             kafka_timestamp_ms < 0 ? clock_.wall_ms() : kafka_timestamp_ms, {}});
+  kafka_.append(
+      config_.kafka.topics.front(), partition,
+      StoredRecord{
+          "", json, false, kafka_timestamp_ms < 0 ? clock_.wall_ms() : kafka_timestamp_ms, {}});
 }
 
 std::vector<Alert> TopologyDriver::alerts() const {

@@ -72,6 +72,7 @@ class TopologyDriver {
   // Adjust before starting pods.
   Config& config() { return config_; }
   InMemoryKafka& kafka() { return kafka_; }
+  const InMemoryKafka& kafka() const { return kafka_; }
   ManualClock& clock() { return clock_; }
 
   // A pod named `name` (its state directory: <tmp>/<name>).
