@@ -75,9 +75,9 @@ std::string describe(const std::vector<TopicPartition>& parts) {
 
 }  // namespace
 
-Pipeline::Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher, PipelineIo io,
-                   PipelineProbe& probe, StateProbe& state_probe, NewerRules newer_rules,
-                   Delivery delivery)
+Pipeline::Pipeline(const Config& config, const std::shared_ptr<const Matcher>& matcher,
+                   const PipelineIo& io, PipelineProbe& probe, StateProbe& state_probe,
+                   NewerRules newer_rules, Delivery delivery)
     : config_(config),
       newer_rules_(std::move(newer_rules)),
       producer_(io.sink),

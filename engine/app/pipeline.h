@@ -115,9 +115,9 @@ class Pipeline : private ConsumerListener {
 
   // Collaborators are owned by the caller and must outlive the pipeline. Joins the group
   // (io.open_source) last, when everything its callbacks use is built.
-  Pipeline(const Config& config, std::shared_ptr<const Matcher> matcher, PipelineIo io,
-           PipelineProbe& probe, StateProbe& state_probe, NewerRules newer_rules = {},
-           Delivery delivery = {});
+  Pipeline(const Config& config, const std::shared_ptr<const Matcher>& matcher,
+           const PipelineIo& io, PipelineProbe& probe, StateProbe& state_probe,
+           NewerRules newer_rules = {}, Delivery delivery = {});
   ~Pipeline() override;
 
   // Consumes until request_stop(); then finishes the batch in hand, waits for alerts in

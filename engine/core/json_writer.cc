@@ -1,6 +1,5 @@
 #include "core/json_writer.h"
 
-
 namespace klaxon {
 
 namespace {
@@ -12,11 +11,11 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   if (n == 0 || i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k)
     if ((b(i + k) & 0xc0) != 0x80) return 0;
-  if (n == 2 && c < 0xc2) return 0;                                   // overlong
-  if (n == 3 && c == 0xe0 && b(i + 1) < 0xa0) return 0;               // overlong
-  if (n == 3 && c == 0xed && b(i + 1) >= 0xa0) return 0;              // surrogates
+  if (n == 2 && c < 0xc2) return 0;                       // overlong
+  if (n == 3 && c == 0xe0 && b(i + 1) < 0xa0) return 0;   // overlong
+  if (n == 3 && c == 0xed && b(i + 1) >= 0xa0) return 0;  // surrogates
   if (n == 4 && (c > 0xf4 || (c == 0xf0 && b(i + 1) < 0x90))) return 0;
-  if (n == 4 && c == 0xf4 && b(i + 1) >= 0x90) return 0;              // > U+10FFFF
+  if (n == 4 && c == 0xf4 && b(i + 1) >= 0x90) return 0;  // > U+10FFFF
   return n;
 }
 }  // namespace
@@ -39,13 +38,27 @@ void append_json_string(std::string& out, std::string_view s) {
       continue;
     }
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";

@@ -80,8 +80,8 @@ TEST(RulesSchema, AcceptsWhatTheLoaderAccepts) {
 
 TEST(RulesSchema, RejectsWhatTheLoaderRejects) {
   const char* bad[] = {
-      "rules:\n  - name: a\n    type: frequency\n    timeframe: 5m\n",       // num_events missing
-      "rules:\n  - name: a\n    num_events: 3\n",                            // not a frequency rule
+      "rules:\n  - name: a\n    type: frequency\n    timeframe: 5m\n",  // num_events missing
+      "rules:\n  - name: a\n    num_events: 3\n",                       // not a frequency rule
       "rules:\n  - name: a\n    type: spike\n    timeframe: 1m\n    spike_height: 1\n",
       "rules:\n  - name: a\n    message: {match: [{literal: x, regex: y}]}\n",
       "rules:\n  - name: a\n    filter: {fields: {s: {above: 3}}}\n",

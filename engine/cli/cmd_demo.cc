@@ -14,10 +14,10 @@
 #include <thread>
 
 #include "alert/alert.h"
-#include "app/commands.h"
 #include "app/engine.h"
 #include "app/topics_setup.h"
-#include "app/traffic.h"
+#include "cli/commands.h"
+#include "cli/traffic.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "source/consumer.h"

@@ -1,4 +1,4 @@
-#include "app/backtest.h"
+#include "cli/backtest.h"
 
 #include <climits>
 #include <stdexcept>

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <map>
 
-#include "app/commands.h"
+#include "cli/commands.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "match/matcher.h"

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <thread>
 
-#include "app/commands.h"
-#include "app/traffic.h"
+#include "cli/commands.h"
+#include "cli/traffic.h"
 #include "core/text.h"
 #include "core/time.h"
 

@@ -7,11 +7,11 @@
 #include <random>
 #include <thread>
 
-#include "app/commands.h"
 #include "app/engine.h"
 #include "app/kafka_options.h"
-#include "app/logging.h"
 #include "app/pipeline.h"
+#include "cli/commands.h"
+#include "cli/logging.h"
 #include "config/config.h"
 #include "core/backoff.h"
 #include "core/error.h"

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <mutex>
 
-#include "app/commands.h"
 #include "app/topics_setup.h"
+#include "cli/commands.h"
 #include "source/mock_cluster.h"
 
 namespace klaxon {

@@ -1,4 +1,4 @@
-#include "app/traffic.h"
+#include "cli/traffic.h"
 
 #include <spdlog/spdlog.h>
 

@@ -1,5 +1,5 @@
 // `klaxon rules test`'s engine: recorded events in event time, through the real runner.
-#include "app/backtest.h"
+#include "cli/backtest.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

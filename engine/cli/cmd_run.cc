@@ -8,9 +8,9 @@
 #include <mutex>
 #include <thread>
 
-#include "app/commands.h"
 #include "app/engine.h"
-#include "app/logging.h"
+#include "cli/commands.h"
+#include "cli/logging.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "core/time.h"

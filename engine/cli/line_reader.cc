@@ -1,4 +1,4 @@
-#include "app/line_reader.h"
+#include "cli/line_reader.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

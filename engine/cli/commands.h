@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "app/signals.h"
+#include "cli/signals.h"
 #include "gen/generator.h"
 
 namespace klaxon {

@@ -5,10 +5,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "app/commands.h"
-#include "app/logging.h"
-#include "app/signals.h"
-#include "app/version.h"
+#include "cli/commands.h"
+#include "cli/logging.h"
+#include "cli/signals.h"
+#include "cli/version.h"
 
 int main(int argc, char** argv) {
   using namespace klaxon;

@@ -8,10 +8,10 @@
 #include <random>
 #include <set>
 
-#include "app/commands.h"
 #include "app/engine.h"
 #include "app/kafka_options.h"
 #include "app/silence_feed.h"
+#include "cli/commands.h"
 #include "config/config.h"
 #include "config/internal_topics.h"
 #include "core/error.h"

@@ -1,4 +1,4 @@
-#include "app/signals.h"
+#include "cli/signals.h"
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>

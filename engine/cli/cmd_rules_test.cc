@@ -10,11 +10,11 @@
 #include <filesystem>
 #include <map>
 
-#include "app/backtest.h"
-#include "app/commands.h"
 #include "app/engine.h"
-#include "app/line_reader.h"
-#include "app/progress.h"
+#include "cli/backtest.h"
+#include "cli/commands.h"
+#include "cli/line_reader.h"
+#include "cli/progress.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "core/time.h"

@@ -1,4 +1,4 @@
-#include "app/logging.h"
+#include "cli/logging.h"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
