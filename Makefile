@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc)
 DEMO_ARGS ?=
 export JOBS
 
-.PHONY: all deps deps-test build klaxon demo test test-sanitize chaos fresh-debian-check bench format clean
+.PHONY: all deps deps-test build klaxon demo test test-sanitize chaos fresh-debian-check bench format tidy clean
 
 all: build
 
@@ -63,5 +63,9 @@ bench:
 format:
 	@find engine tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
+# The checks of .clang-tidy on the engine and the test fakes (CI runs it; a few minutes).
+tidy: deps-test
+	@scripts/check-style.sh tidy
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-tidy

@@ -15,7 +15,7 @@ build_pkgs=(g++ cmake make pkg-config
   libgtest-dev libgmock-dev)
 # The real components the tests start or call, and the tools they check files with.
 test_pkgs=(kcat curl python3 python3-jsonschema python3-yaml python3-aiosmtpd
-  prometheus prometheus-alertmanager valgrind docker-compose)
+  prometheus prometheus-alertmanager valgrind docker-compose clang-format clang-tidy)
 bench_pkgs=(kcat python3-confluent-kafka libbenchmark-dev valgrind)
 # The shared libraries the klaxon binary links (docker/Dockerfile's runtime stage; RocksDB
 # is linked statically, hence its compression libraries). tests/deploy/check_runtime_deps.py

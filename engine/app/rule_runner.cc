@@ -25,8 +25,8 @@ MatchStageOptions match_stage_options(const RuleRunnerOptions& options, int32_t 
   return o;
 }
 
-RuleRunner::RuleRunner(std::shared_ptr<const Matcher> matcher, StateStore& store,
-                       RuleRunnerOptions options, EmitFn emit)
+RuleRunner::RuleRunner(const std::shared_ptr<const Matcher>& matcher, StateStore& store,
+                       const RuleRunnerOptions& options, EmitFn emit)
     : rules_(std::make_unique<ActiveRules>(matcher)),
       match_(matcher, match_stage_options(options, 1)),
       task_(store, StateTaskOptions{options.logic, options.alert, 0, 1, {}},

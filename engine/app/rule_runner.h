@@ -65,8 +65,8 @@ class RuleRunner {
  public:
   using EmitFn = std::function<void(const Alert&)>;
 
-  RuleRunner(std::shared_ptr<const Matcher> matcher, StateStore& store, RuleRunnerOptions options,
-             EmitFn emit);
+  RuleRunner(const std::shared_ptr<const Matcher>& matcher, StateStore& store,
+             const RuleRunnerOptions& options, EmitFn emit);
 
   // Decodes and evaluates one record. On a decode error nothing else happens; detail()
   // says what was wrong.

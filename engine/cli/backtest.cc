@@ -12,7 +12,7 @@ namespace {
 constexpr uint64_t kCommitEvery = 20'000;
 }  // namespace
 
-Backtest::Backtest(std::shared_ptr<const Matcher> matcher, const std::string& state_dir,
+Backtest::Backtest(const std::shared_ptr<const Matcher>& matcher, const std::string& state_dir,
                    BacktestOptions options, RuleRunner::EmitFn on_alert)
     : options_(std::move(options)) {
   StateOptions state;
@@ -25,7 +25,7 @@ Backtest::Backtest(std::shared_ptr<const Matcher> matcher, const std::string& st
     runner.accept_from_ms = options_.from_ms.value_or(INT64_MIN);
     runner.accept_to_ms = options_.to_ms.value_or(INT64_MAX);
   }
-  runner_ = std::make_unique<RuleRunner>(std::move(matcher), *store_, runner, std::move(on_alert));
+  runner_ = std::make_unique<RuleRunner>(matcher, *store_, runner, std::move(on_alert));
 }
 
 Backtest::~Backtest() = default;

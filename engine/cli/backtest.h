@@ -37,7 +37,7 @@ struct BacktestTotals {
 class Backtest {
  public:
   // `state_dir`: an empty directory of the caller's, used for the run's state.
-  Backtest(std::shared_ptr<const Matcher> matcher, const std::string& state_dir,
+  Backtest(const std::shared_ptr<const Matcher>& matcher, const std::string& state_dir,
            BacktestOptions options, RuleRunner::EmitFn on_alert);
   ~Backtest();
 

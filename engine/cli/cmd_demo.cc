@@ -39,7 +39,7 @@ class AlertPrinter : public ConsumerListener {
     consumer_ = std::make_unique<KafkaConsumer>(o, *this);
     thread_ = std::thread([this] { loop(); });
   }
-  ~AlertPrinter() { stop(); }
+  ~AlertPrinter() override { stop(); }
   void stop() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();

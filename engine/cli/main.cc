@@ -10,7 +10,8 @@
 #include "cli/signals.h"
 #include "cli/version.h"
 
-int main(int argc, char** argv) {
+// Parser set-up throws only on a programming error (a duplicate option): then aborting is right.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   using namespace klaxon;
   ProcessSignals signals;  // first: every thread started later inherits the blocked signals
   // librdkafka allocates a buffer per fetch response, up to a megabyte per partition. With

@@ -288,7 +288,9 @@ class JsonPass {
     long index = 0;
     for (auto element_result : array) {
       SIMDJSON_TRY(element_result.error());
-      od::value&& element = std::move(element_result).value_unsafe();
+      // simdjson's idiom: the rvalue overload hands the value over.
+      od::value&& element =
+          std::move(element_result).value_unsafe();  // NOLINT(performance-move-const-arg)
       od::json_type et;
       SIMDJSON_TRY(element.type().get(et));
       if (et == od::json_type::string) {
@@ -394,7 +396,9 @@ class JsonPass {
         SIMDJSON_TRY(value.get_array().get(array));
         for (auto element_result : array) {
           SIMDJSON_TRY(element_result.error());
-          od::value&& element = std::move(element_result).value_unsafe();
+          // simdjson's idiom: the rvalue overload hands the value over.
+          od::value&& element =
+              std::move(element_result).value_unsafe();  // NOLINT(performance-move-const-arg)
           SIMDJSON_TRY(walk(element, depth + 1));
         }
         return SUCCESS;

@@ -262,7 +262,7 @@ class RulesParser {
   // `name: value`, `name: [values]` (equals one of them), or a map of operators.
   void parse_field_condition(const YAML::Node& fields, const YAML::Node& name_node,
                              const YAML::Node& value, const std::string& fields_path, Rule& rule) {
-    std::string name = name_node.Scalar();
+    const std::string& name = name_node.Scalar();
     std::string key = YamlReader::join(fields_path, name);
     if (name.empty()) {
       r_.problem(name_node, fields_path, "a field name must not be empty");

@@ -34,7 +34,8 @@ ReloadOptions reload_options(const RulesConfig& config) {
   return o;
 }
 
-RulesReloader::RulesReloader(std::string rules_path, ReloadOptions options, RulesProbe& probe)
+RulesReloader::RulesReloader(std::string rules_path, const ReloadOptions& options,
+                             RulesProbe& probe)
     : rules_path_(std::move(rules_path)), channels_(options.channels), probe_(probe) {
   // Watch before reading, so that a change made while the first set compiles is reloaded.
   if (options.watch)

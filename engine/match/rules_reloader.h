@@ -56,7 +56,7 @@ class RulesReloader {
   // Loads and compiles the rules under `rules_path` (a file or a directory), then watches
   // them. Throws LoadError when the rules are bad (as load_rules and Matcher::compile do),
   // and std::system_error when options.watcher.mode is inotify and inotify cannot be used.
-  RulesReloader(std::string rules_path, ReloadOptions options, RulesProbe& probe);
+  RulesReloader(std::string rules_path, const ReloadOptions& options, RulesProbe& probe);
   // Stops watching and joins the thread; a compile in progress finishes first.
   ~RulesReloader();
   RulesReloader(const RulesReloader&) = delete;

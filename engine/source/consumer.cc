@@ -60,7 +60,7 @@ KafkaConsumer::KafkaConsumer(ConsumerOptions options, ConsumerListener& listener
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err);
   if (rk == nullptr) throw std::runtime_error(std::string("cannot create Kafka consumer: ") + err);
-  conf.release();  // owned by rk now
+  static_cast<void>(conf.release());  // owned by rk now
   rk_.reset(rk);
   rd_kafka_poll_set_consumer(rk);
 

@@ -18,7 +18,7 @@ KafkaProducer::KafkaProducer(ProducerOptions options) : close_timeout_(options.c
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err);
   if (rk == nullptr) throw std::runtime_error(std::string("cannot create Kafka producer: ") + err);
-  conf.release();
+  static_cast<void>(conf.release());
   rk_.reset(rk);
 }
 
@@ -70,7 +70,7 @@ bool KafkaProducer::produce(std::string_view topic, std::string_view key, std::s
                           RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_HEADERS(hdrs),
                           RD_KAFKA_V_OPAQUE(fn.get()), RD_KAFKA_V_END);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      fn.release();  // delivery_cb owns it now
+      static_cast<void>(fn.release());  // delivery_cb owns it now
       return true;
     }
     if (hdrs != nullptr) rd_kafka_headers_destroy(hdrs);  // not taken on failure

@@ -20,7 +20,8 @@ namespace klaxon {
 struct TopicPartition {
   std::string topic;
   int32_t partition;
-  auto operator<=>(const TopicPartition&) const = default;
+  auto operator<=>(const TopicPartition&) const =
+      default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 on a defaulted <=>
 };
 
 // What a source reports; implemented by the app to log and update metrics.

@@ -65,7 +65,7 @@ TopicReader::TopicReader(TopicReaderOptions options) : options_(std::move(option
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err);
   if (rk == nullptr) throw std::runtime_error(std::string("cannot create Kafka consumer: ") + err);
-  conf.release();
+  static_cast<void>(conf.release());
   rk_.reset(rk);
   const int timeout = static_cast<int>(options_.timeout.count());
 
