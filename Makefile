@@ -64,7 +64,8 @@ format:
 	@find engine tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
 
 # The checks of .clang-tidy on the engine and the test fakes (CI runs it; a few minutes).
-tidy: deps-test
+tidy:
+	@scripts/deps.sh tidy
 	@scripts/check-style.sh tidy
 
 clean:

@@ -4,7 +4,7 @@
 # make test), by docker/Dockerfile (build and runtime stages) and by
 # scripts/fresh-debian-check.sh, so a fresh machine and the image cannot drift apart.
 #
-#   scripts/deps.sh [build|test|bench|runtime]     install that group (default build)
+#   scripts/deps.sh [build|test|tidy|bench|runtime]  install that group (default build)
 #   scripts/deps.sh --list GROUP                   print the group's packages, install nothing
 set -euo pipefail
 
@@ -15,7 +15,9 @@ build_pkgs=(g++ cmake make pkg-config
   libgtest-dev libgmock-dev)
 # The real components the tests start or call, and the tools they check files with.
 test_pkgs=(kcat curl python3 python3-jsonschema python3-yaml python3-aiosmtpd
-  prometheus prometheus-alertmanager valgrind docker-compose clang-format clang-tidy)
+  prometheus prometheus-alertmanager valgrind docker-compose clang-format)
+# make tidy: the checks of .clang-tidy (CI runs them).
+tidy_pkgs=(clang-tidy)
 bench_pkgs=(kcat python3-confluent-kafka libbenchmark-dev valgrind)
 # The shared libraries the klaxon binary links (docker/Dockerfile's runtime stage; RocksDB
 # is linked statically, hence its compression libraries). tests/deploy/check_runtime_deps.py
@@ -33,9 +35,10 @@ group="${1:-build}"
 case "$group" in
   build) pkgs=("${build_pkgs[@]}") ;;
   test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+  tidy) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${tidy_pkgs[@]}") ;;
   bench) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
   runtime) pkgs=("${runtime_pkgs[@]}") ;;
-  *) echo "usage: $0 [--list] [build|test|bench|runtime]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--list] [build|test|tidy|bench|runtime]" >&2; exit 2 ;;
 esac
 if $list_only; then
   printf '%s\n' "${pkgs[@]}" | sort -u
