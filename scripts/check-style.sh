@@ -13,7 +13,7 @@ sources() { find "$@" \( -name '*.cc' -o -name '*.h' \) -not -path '*/build*' | 
 
 case "${1:-}" in
   format)
-    sources engine tests bench | xargs clang-format --dry-run --Werror
+    sources engine tests bench | xargs clang-format --dry-run --Werror || exit 1
     echo "format: $(sources engine tests bench | wc -l) files as clang-format leaves them"
     ;;
   tidy)
@@ -24,7 +24,7 @@ case "${1:-}" in
     files=$(find engine tests/fakes -name '*.cc' | sort)
     # GCC-only warning flags are not clang's: not a finding.
     echo "$files" | xargs -P "${JOBS:-$(nproc)}" -n 4 clang-tidy -p "$build" --quiet \
-      --extra-arg=-Wno-unknown-warning-option 2>/dev/null
+      --extra-arg=-Wno-unknown-warning-option 2>/dev/null || exit 1
     echo "tidy: $(echo "$files" | wc -l) files pass .clang-tidy"
     ;;
   *)

@@ -205,6 +205,7 @@ Pipeline::~Pipeline() {
   // pipeline is whole (its revocation calls back into it), and commits nothing more of the
   // broken batch. Messages still in flight carry callbacks into the members: dropped.
   if (fatal_.empty()) fatal_ = "stopped by an error";
+  batch_.clear();  // its messages are the consumer's: freed before it closes
   if (consumer_) consumer_->close();
   producer_.drop_callbacks();
 }

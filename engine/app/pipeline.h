@@ -137,7 +137,7 @@ class Pipeline : private ConsumerListener {
 
  private:
   struct Cursor {          // one partition's progress within the current batch
-    const char* topic_id;  // the records' topic name pointer: stable per topic in a source
+    const char* topic_id;  // the records' topic name: one address per topic (RecordBatch)
     int32_t partition;
     std::string topic;
     int64_t last;  // last offset seen in the current batch, -1 when none

@@ -25,7 +25,7 @@ std::optional<std::string_view> message_header(const void* origin, std::string_v
 }  // namespace
 
 struct RecordBatch::Copy {
-  std::string topic, key, value;
+  std::string key, value;
   std::vector<std::pair<std::string, std::string>> headers;
 
   static std::optional<std::string_view> header(const void* origin, std::string_view name) {
@@ -66,12 +66,15 @@ void RecordBatch::push(rd_kafka_message_t* m) {
 
 void RecordBatch::push_copy(const Record& record,
                             std::vector<std::pair<std::string, std::string>> headers) {
-  auto copy = std::make_unique<Copy>(Copy{std::string(record.topic), std::string(record.key),
-                                          std::string(record.value), std::move(headers)});
+  auto copy = std::make_unique<Copy>(
+      Copy{std::string(record.key), std::string(record.value), std::move(headers)});
+  auto topic = copied_topics_.find(record.topic);
+  if (topic == copied_topics_.end()) topic = copied_topics_.emplace(record.topic).first;
   Record r = record;
-  r.topic = copy->topic;
+  r.topic = *topic;
   r.key = copy->key;
-  r.value = copy->value;
+  // A tombstone's value stays null, as the client hands it out.
+  r.value = record.tombstone ? std::string_view() : std::string_view(copy->value);
   r.origin_ = copy.get();
   r.find_header_ = &Copy::header;
   records_.push_back(r);

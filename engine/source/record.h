@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -68,6 +69,9 @@ class RecordBatch {
   struct Copy;  // a hand-made record's storage
   // One of them per record, in step with records_.
   std::vector<Record> records_;
+  // The topic names of hand-made records, kept across clear(): a record's topic is at one
+  // address per topic and batch, as librdkafka's are (the pipeline keys its cursors on it).
+  std::set<std::string, std::less<>> copied_topics_;
   std::vector<rd_kafka_message_s*> messages_;  // null for a copy
   std::vector<std::unique_ptr<Copy>> copies_;  // null for a message
 };

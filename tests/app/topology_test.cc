@@ -86,6 +86,28 @@ TEST(Topology, AnInvalidRecordIsDeadLetteredAndCommittedPastWithTheRest) {
   expect_every_offset_committed(d);
 }
 
+// Two input topics with short names, read in many small batches: each partition's offsets are
+// its own (the pipeline keys its cursors on the topic name's address, one per topic).
+TEST(Topology, TwoInputTopicsKeepTheirOwnOffsets) {
+  DriverOptions options;
+  options.input_topics = {"logs_a", "logs_b"};
+  TopologyDriver d(kRules, options);
+  d.config().kafka.batch_size = 3;
+  auto pod = d.start_pod("a");
+  pod->assign(d.all_partitions());
+  const int64_t t0 = d.clock().wall_ms() - 60'000;
+  for (int i = 0; i < 30; ++i)
+    d.produce_event(i % 3, logstash_event(t0 + i, "pay-app-00", "code=CHANNEL_TIMEOUT"), -1,
+                    i % 2 ? "logs_a" : "logs_b");
+  pod->step(40);
+  EXPECT_EQ(pod->pipeline().stats().events.load(), 30u);
+  EXPECT_EQ(pod->pipeline().stats().matches_applied.load(), 30u);
+  pod->stop();
+  expect_every_offset_committed(d);
+  EXPECT_TRUE(d.dead_letters().empty());
+  ASSERT_EQ(d.alerts().size(), 1u) << "30 timeouts on one host: one alert, realert 1h";
+}
+
 // Issue 18, 1, exactly: events days behind the wall clock; the pod that read them stops; one
 // with an empty disk restores the state partitions and no new input comes while the wall
 // clock moves on. Its time is the restored partitions' own: no group expires, and the same
@@ -140,28 +162,32 @@ TEST(Topology, AKillBetweenPublishingAndCommittingSendsNoAlertTwice) {
   }
 }
 
-// A crash at every turn of the loop, with and without the producer's last records written:
-// the next pod on an empty disk ends with each incident alerted once, and nothing missing.
+// A crash at every turn of the loop, with and without the producer's last records written,
+// with offsets committed at every poll or never (all of it read again): the next pod on an
+// empty disk ends with each incident alerted once, and nothing missing.
 TEST(Topology, AKillAtAnyTurnLosesNoIncidentAndAlertsNoneTwice) {
   for (int kill_at = 0; kill_at < 8; ++kill_at)
-    for (bool written : {false, true}) {
-      SCOPED_TRACE("killed after turn " + std::to_string(kill_at) +
-                   (written ? ", in-flight records written" : ", in-flight records lost"));
-      TopologyDriver d(kRules);
-      produce_bugs(d, d.clock().wall_ms() - 60'000, 40);
-      auto a = d.start_pod("a");
-      a->assign(d.all_partitions());
-      a->step(kill_at);
-      a->crash(written);
-      auto b = d.start_pod("b");
-      b->assign(d.all_partitions());
-      b->step(10);
-      b->stop();
-      std::map<std::string, int> groups = alerts_by_group(d);
-      EXPECT_EQ(groups.size(), 4u);
-      for (const auto& [group, n] : groups) EXPECT_EQ(n, 1) << group;
-      expect_every_offset_committed(d);
-    }
+    for (bool written : {false, true})
+      for (bool commits : {true, false}) {
+        SCOPED_TRACE("killed after turn " + std::to_string(kill_at) +
+                     (written ? ", in-flight records written" : ", in-flight records lost") +
+                     (commits ? ", offsets committed at each poll" : ", nothing committed"));
+        TopologyDriver d(kRules);
+        produce_bugs(d, d.clock().wall_ms() - 60'000, 40);
+        auto a = d.start_pod("a");
+        a->source().set_auto_commit(commits);
+        a->assign(d.all_partitions());
+        a->step(kill_at);
+        a->crash(written);
+        auto b = d.start_pod("b");
+        b->assign(d.all_partitions());
+        b->step(10);
+        b->stop();
+        std::map<std::string, int> groups = alerts_by_group(d);
+        EXPECT_EQ(groups.size(), 4u);
+        for (const auto& [group, n] : groups) EXPECT_EQ(n, 1) << group;
+        expect_every_offset_committed(d);
+      }
 }
 
 // Partitions lost (session timeout: nothing committed with them) are read again by their next

@@ -99,33 +99,43 @@ void FakeSink::crash(bool written) {
 
 // --- FakeSource
 
+void FakeSource::release(const std::set<TopicPartition>& parts) {
+  for (const auto& tp : parts) {
+    const void*& owner = kafka_.owner(group_, tp);
+    if (owner == this) owner = nullptr;
+  }
+}
+
+void FakeSource::crash() {
+  crashed_ = true;
+  release(assigned_);  // the group gives them to others after the session timeout
+}
+
 void FakeSource::apply_rebalances() {
-  auto owned = [&](const std::vector<TopicPartition>& parts) {
-    std::vector<TopicPartition> out;
-    for (const auto& tp : parts)
-      if (assigned_.count(tp)) out.push_back(tp);
-    return out;
-  };
-  for (; !to_lose_.empty(); to_lose_.pop_front()) {
-    std::vector<TopicPartition> parts = owned(to_lose_.front());
-    if (parts.empty()) continue;
-    listener_.on_revoked(parts, true);
-    for (const auto& tp : parts) assigned_.erase(tp), stored_.erase(tp), position_.erase(tp);
-  }
-  for (; !to_revoke_.empty(); to_revoke_.pop_front()) {
-    std::vector<TopicPartition> parts = owned(to_revoke_.front());
-    if (parts.empty()) continue;
-    listener_.on_revoked(parts, false);
-    commit_stored(parts);
-    for (const auto& tp : parts) assigned_.erase(tp), stored_.erase(tp), position_.erase(tp);
-  }
-  for (; !to_assign_.empty(); to_assign_.pop_front()) {
+  for (; !rebalances_.empty(); rebalances_.pop_front()) {
+    const Rebalance& r = rebalances_.front();
     std::vector<TopicPartition> parts;
-    for (const auto& tp : to_assign_.front())
-      if (assigned_.insert(tp).second) parts.push_back(tp);
+    for (const auto& tp : r.parts)
+      if ((r.kind == Kind::assign) != (assigned_.count(tp) > 0)) parts.push_back(tp);
     if (parts.empty()) continue;
-    for (const auto& tp : parts) position_[tp] = std::max<int64_t>(0, kafka_.committed(group_, tp));
-    listener_.on_assigned(parts);
+    if (r.kind == Kind::assign) {
+      for (const auto& tp : parts) {
+        const void*& owner = kafka_.owner(group_, tp);
+        if (owner != nullptr)
+          throw std::logic_error("test error: " + tp.topic + "/" + std::to_string(tp.partition) +
+                                 " is held by another member of " + group_);
+        owner = this;
+        assigned_.insert(tp);
+        position_[tp] = std::max<int64_t>(0, kafka_.committed(group_, tp));
+      }
+      listener_.on_assigned(parts);
+      continue;
+    }
+    listener_.on_revoked(parts, r.kind == Kind::lose);
+    if (r.kind == Kind::revoke) commit_stored(parts);
+    std::set<TopicPartition> gone(parts.begin(), parts.end());
+    release(gone);
+    for (const auto& tp : parts) assigned_.erase(tp), stored_.erase(tp), position_.erase(tp);
   }
 }
 
@@ -170,6 +180,7 @@ void FakeSource::close() {
   std::vector<TopicPartition> parts(assigned_.begin(), assigned_.end());
   if (!parts.empty()) listener_.on_revoked(parts, false);
   commit_stored(parts);
+  release(assigned_);
   assigned_.clear();
 }
 
@@ -191,6 +202,7 @@ std::map<TopicPartition, int64_t> FakeSource::committed(const std::vector<TopicP
 
 FakeReader::FakeReader(const InMemoryKafka& kafka, const TopicReaderOptions& options)
     : kafka_(kafka), topic_(options.topic) {
+  if (options.follow) throw std::logic_error("FakeReader does not follow a topic (yet)");
   if (!kafka.has_topic(topic_)) throw std::runtime_error("topic " + topic_ + " not found");
   for (int32_t p = 0; p < kafka.partitions(topic_); ++p) {
     if (options.partition && *options.partition != p) continue;

@@ -43,6 +43,10 @@ class InMemoryKafka {
   int64_t end(const std::string& topic, int32_t partition) const {
     return static_cast<int64_t>(log(topic, partition).size());
   }
+  // Which member of `group` holds `tp` (null: none); FakeSource keeps it.
+  const void*& owner(const std::string& group, const TopicPartition& tp) {
+    return owners_[group][tp];
+  }
   // -1 when the group never committed the partition.
   int64_t committed(const std::string& group, const TopicPartition& tp) const;
   void commit(const std::string& group, const TopicPartition& tp, int64_t next_offset);
@@ -50,6 +54,7 @@ class InMemoryKafka {
  private:
   std::map<std::string, std::vector<std::vector<StoredRecord>>> topics_;
   std::map<std::string, std::map<TopicPartition, int64_t>> committed_;
+  std::map<std::string, std::map<TopicPartition, const void*>> owners_;
 };
 
 class ManualClock final : public Clock {
@@ -124,14 +129,17 @@ class FakeSource final : public RecordSource {
   FakeSource(InMemoryKafka& kafka, std::string group, ConsumerListener& listener)
       : kafka_(kafka), group_(std::move(group)), listener_(listener) {}
 
-  void assign(std::vector<TopicPartition> parts) { to_assign_.push_back(std::move(parts)); }
-  void revoke(std::vector<TopicPartition> parts) { to_revoke_.push_back(std::move(parts)); }
-  void lose(std::vector<TopicPartition> parts) { to_lose_.push_back(std::move(parts)); }
+  // Applied in the order given. A partition is given to one member of a group at a time:
+  // assigning one that a live member holds throws (take it back first, or crash that one).
+  void assign(std::vector<TopicPartition> parts) { rebalances_.push_back({Kind::assign, parts}); }
+  void revoke(std::vector<TopicPartition> parts) { rebalances_.push_back({Kind::revoke, parts}); }
+  void lose(std::vector<TopicPartition> parts) { rebalances_.push_back({Kind::lose, parts}); }
   // Stored offsets are committed at every poll (a commit interval of zero) unless off.
   void set_auto_commit(bool on) { auto_commit_ = on; }
   void set_fenced(bool fenced) { fenced_ = fenced; }
   // A SIGKILL: close() commits nothing and calls no listener.
-  void crash() { crashed_ = true; }
+  void crash();
+  ~FakeSource() override { release(assigned_); }
   const std::set<TopicPartition>& assigned() const { return assigned_; }
 
   void poll_batch(size_t max, std::chrono::milliseconds timeout, RecordBatch& out) override;
@@ -152,7 +160,13 @@ class FakeSource final : public RecordSource {
   InMemoryKafka& kafka_;
   std::string group_;
   ConsumerListener& listener_;
-  std::deque<std::vector<TopicPartition>> to_assign_, to_revoke_, to_lose_;
+  enum class Kind { assign, revoke, lose };
+  struct Rebalance {
+    Kind kind;
+    std::vector<TopicPartition> parts;
+  };
+  void release(const std::set<TopicPartition>& parts);
+  std::deque<Rebalance> rebalances_;
   std::set<TopicPartition> assigned_;
   std::map<TopicPartition, int64_t> position_, stored_;
   bool auto_commit_ = true, fenced_ = false, crashed_ = false, closed_ = false;

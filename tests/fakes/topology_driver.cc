@@ -101,6 +101,7 @@ TopologyDriver::TopologyDriver(const std::string& rules_yaml, DriverOptions opti
   config_.metrics.listen = "";
   config_.alert.log_alerts = false;
   config_.kafka.poll_timeout = std::chrono::milliseconds(0);
+  config_.kafka.topics = options.input_topics;
   matcher_ = load_matcher(config_.rules.path);
   const std::string& group = config_.kafka.group_id;
   for (const auto& t : config_.kafka.topics) kafka_.create_topic(t, options.input_partitions);
@@ -146,9 +147,9 @@ std::vector<TopicPartition> TopologyDriver::all_partitions() const {
 }
 
 void TopologyDriver::produce_event(int32_t partition, const std::string& json,
-                                   int64_t kafka_timestamp_ms) {
+                                   int64_t kafka_timestamp_ms, const std::string& topic) {
   kafka_.append(
-      config_.kafka.topics.front(), partition,
+      topic.empty() ? config_.kafka.topics.front() : topic, partition,
       StoredRecord{
           "", json, false, kafka_timestamp_ms < 0 ? clock_.wall_ms() : kafka_timestamp_ms, {}});
 }

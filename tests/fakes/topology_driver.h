@@ -25,6 +25,7 @@ struct DriverOptions {
   int input_partitions = 3;
   int state_partitions = 3;
   int64_t wall_ms = 1'796'083'200'000;  // 2026-12-01T00:00:00Z
+  std::vector<std::string> input_topics = {"pay_log_topic"};
 };
 
 class TopologyDriver;
@@ -69,7 +70,7 @@ class TopologyDriver {
   explicit TopologyDriver(const std::string& rules_yaml, DriverOptions options = {});
   ~TopologyDriver();
 
-  // Adjust before starting pods.
+  // Adjust before starting pods (input topics: in the constructor's options).
   Config& config() { return config_; }
   InMemoryKafka& kafka() { return kafka_; }
   const InMemoryKafka& kafka() const { return kafka_; }
@@ -84,8 +85,10 @@ class TopologyDriver {
   std::vector<TopicPartition> input_partitions() const;
   std::vector<TopicPartition> state_partitions() const;
 
-  // A Logstash-JSON event to the input topic, with its Kafka timestamp.
-  void produce_event(int32_t partition, const std::string& json, int64_t kafka_timestamp_ms = -1);
+  // A Logstash-JSON event to an input topic (the first: config().kafka.topics), with its
+  // Kafka timestamp (-1: the clock's).
+  void produce_event(int32_t partition, const std::string& json, int64_t kafka_timestamp_ms = -1,
+                     const std::string& topic = "");
   std::vector<Alert> alerts() const;
   std::vector<StoredRecord> dead_letters() const;
   int64_t committed(const std::string& topic, int32_t partition) const;

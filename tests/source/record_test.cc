@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace klaxon {
 namespace {
 
@@ -60,6 +62,24 @@ TEST(RecordBatch, DropsThePartitionsItIsToldAndKeepsTheOthersInOrder) {
   EXPECT_TRUE(batch.empty());
 }
 
+// The pipeline tells partitions apart by the address of their topic's name, as librdkafka
+// keeps one per topic: copies keep one per topic too, also across clear(), where a freed
+// copy's memory would otherwise come back under another topic's name.
+TEST(RecordBatch, ATopicsNameIsAtOneAddressAcrossBatches) {
+  RecordBatch batch;
+  std::set<const char*> a, b;
+  for (int round = 0; round < 50; ++round) {
+    std::string topic_a = "logs_a", topic_b = "logs_b";
+    batch.push_copy(record(round % 2 ? topic_a : topic_b, 0, round, "v"));
+    batch.push_copy(record(round % 2 ? topic_b : topic_a, 0, round, "v"));
+    for (const Record& r : batch) (r.topic == "logs_a" ? a : b).insert(r.topic.data());
+    batch.clear();
+  }
+  EXPECT_EQ(a.size(), 1u);
+  EXPECT_EQ(b.size(), 1u);
+  EXPECT_NE(*a.begin(), *b.begin());
+}
+
 TEST(RecordBatch, KeepsATombstoneApartFromAnEmptyValue) {
   RecordBatch batch;
   Record deleted = record("t", 0, 1, "");
@@ -67,6 +87,7 @@ TEST(RecordBatch, KeepsATombstoneApartFromAnEmptyValue) {
   batch.push_copy(deleted);
   batch.push_copy(record("t", 0, 2, ""));
   EXPECT_TRUE(batch[0].tombstone);
+  EXPECT_EQ(batch[0].value.data(), nullptr) << "null, as the client hands a tombstone out";
   EXPECT_FALSE(batch[1].tombstone);
   EXPECT_EQ(batch[0].header("any"), std::nullopt);
 }
