@@ -131,9 +131,15 @@ class FakeSource final : public RecordSource {
 
   // Applied in the order given. A partition is given to one member of a group at a time:
   // assigning one that a live member holds throws (take it back first, or crash that one).
-  void assign(std::vector<TopicPartition> parts) { rebalances_.push_back({Kind::assign, parts}); }
-  void revoke(std::vector<TopicPartition> parts) { rebalances_.push_back({Kind::revoke, parts}); }
-  void lose(std::vector<TopicPartition> parts) { rebalances_.push_back({Kind::lose, parts}); }
+  void assign(std::vector<TopicPartition> parts) {
+    rebalances_.push_back({Kind::assign, std::move(parts)});
+  }
+  void revoke(std::vector<TopicPartition> parts) {
+    rebalances_.push_back({Kind::revoke, std::move(parts)});
+  }
+  void lose(std::vector<TopicPartition> parts) {
+    rebalances_.push_back({Kind::lose, std::move(parts)});
+  }
   // Stored offsets are committed at every poll (a commit interval of zero) unless off.
   void set_auto_commit(bool on) { auto_commit_ = on; }
   void set_fenced(bool fenced) { fenced_ = fenced; }

@@ -90,7 +90,7 @@ void Pod::crash(bool written) {
 
 // --- TopologyDriver
 
-TopologyDriver::TopologyDriver(const std::string& rules_yaml, DriverOptions options)
+TopologyDriver::TopologyDriver(const std::string& rules_yaml, const DriverOptions& options)
     : options_(options), clock_(options.wall_ms) {
   std::string pattern = "/tmp/klaxon-driver-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");

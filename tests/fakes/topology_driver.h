@@ -67,7 +67,7 @@ class Pod {
 class TopologyDriver {
  public:
   // The rules as a rule file's YAML.
-  explicit TopologyDriver(const std::string& rules_yaml, DriverOptions options = {});
+  explicit TopologyDriver(const std::string& rules_yaml, const DriverOptions& options = {});
   ~TopologyDriver();
 
   // Adjust before starting pods (input topics: in the constructor's options).
