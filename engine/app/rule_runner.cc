@@ -2,6 +2,18 @@
 
 namespace klaxon {
 
+RuleRunnerOptions rule_runner_options(const Config& config) {
+  RuleRunnerOptions o;
+  o.max_event_bytes = static_cast<size_t>(config.decode.max_event_bytes);
+  o.logic.max_request_ids = static_cast<size_t>(config.alert.max_request_ids);
+  o.logic.grace_ms = config.state.grace_period.count();
+  o.alert.kibana_url = config.alert.kibana_url;
+  o.alert.kibana_index_pattern = config.alert.kibana_index_pattern;
+  o.alert.stack_trace_lines = static_cast<size_t>(config.alert.stack_trace_lines);
+  o.request_id_keys = config.alert.request_id_keys;
+  return o;
+}
+
 void RuleCounters::reset(size_t rules) {
   matches.assign(rules, 0);
   alerts.assign(rules, 0);

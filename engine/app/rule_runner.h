@@ -22,6 +22,7 @@
 #include "alert/alert.h"
 #include "app/match_stage.h"
 #include "app/state_task.h"
+#include "config/config.h"
 #include "state/state_store.h"
 
 namespace klaxon {
@@ -36,6 +37,9 @@ struct RuleRunnerOptions {
   AlertOptions alert;
   std::vector<std::string> request_id_keys;
 };
+
+// From the config's decode, state and alert sections: what `run` and `rules test` share.
+RuleRunnerOptions rule_runner_options(const Config& config);
 
 // Per rule index of the active matcher, since the last reset.
 struct RuleCounters {

@@ -51,18 +51,6 @@ class ScratchDir {
   std::string path_;
 };
 
-RuleRunnerOptions runner_options(const Config& config) {
-  RuleRunnerOptions o;
-  o.max_event_bytes = static_cast<size_t>(config.decode.max_event_bytes);
-  o.logic.max_request_ids = static_cast<size_t>(config.alert.max_request_ids);
-  o.logic.grace_ms = config.state.grace_period.count();
-  o.alert.kibana_url = config.alert.kibana_url;
-  o.alert.kibana_index_pattern = config.alert.kibana_index_pattern;
-  o.alert.stack_trace_lines = static_cast<size_t>(config.alert.stack_trace_lines);
-  o.request_id_keys = config.alert.request_id_keys;
-  return o;
-}
-
 void print_summary(std::FILE* out, Backtest& run, uint64_t alerts, double seconds) {
   const BacktestTotals& t = run.totals();
   std::fprintf(out, "== rules test: %s over %s",
@@ -211,7 +199,7 @@ int rules_test_command(const RulesTestCommand& cmd, ProcessSignals& signals) {
       throw LoadError({Problem{"", 0, "", "give either --input FILE|- or --topic TOPIC"}});
     Config config = cmd.config_file.empty() ? Config{} : load_config(cmd.config_file);
     BacktestOptions options;
-    options.runner = runner_options(config);
+    options.runner = rule_runner_options(config);
     options.plain = cmd.plain;
     options.from_ms = time_option(cmd.from, "--from");
     options.to_ms = time_option(cmd.to, "--to");
